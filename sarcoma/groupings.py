@@ -1,0 +1,190 @@
+"""Grouping variables for survival curves, subgroup tables and response tables.
+
+Each grouping turns the canonical cohort into one label per patient (missing where the patient
+cannot be placed), so every page groups patients the same way and with the same labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sarcoma.schema import EVALUABLE_RESPONSES
+
+DEFAULT_LINE_CUT = 3
+
+
+@dataclass(frozen=True)
+class Grouping:
+    key: str
+    label: str
+    make: Callable[[pd.DataFrame], pd.Series]
+    # True when the grouping is only known after treatment starts (response, toxicity): a plain
+    # log-rank comparison of such groups suffers from guarantee-time bias.
+    post_baseline: bool = False
+    ordered: bool = False
+
+
+def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> pd.Series:
+    """Label each line of therapy: "1", "2", ..., ">=cut" (split_below) or "1-(cut-1)" / ">=cut".
+
+    With the seed's cut of 3 the two forms are "1" / "2" / ">=3" and "1-2" / ">=3".
+    """
+    if cut < 2:
+        raise ValueError("The line-of-therapy cut must be 2 or more.")
+    line = pd.to_numeric(line_of_therapy, errors="coerce")
+    high = f"≥{cut}"
+    if split_below:
+        labels = line.astype("Int64").astype("string")
+    else:
+        low = "1" if cut == 2 else f"1-{cut - 1}"
+        labels = pd.Series(low, index=line.index, dtype="string")
+    labels = labels.where(line < cut, high).astype(object)
+    return labels.where(line.notna(), None)
+
+
+def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> list[str]:
+    """The ordered labels `line_group` can produce."""
+    if split_below:
+        return [str(i) for i in range(1, cut)] + [f"≥{cut}"]
+    return ["1" if cut == 2 else f"1-{cut - 1}", f"≥{cut}"]
+
+
+def responder(best_response: pd.Series) -> pd.Series:
+    """"Responder" (CR/PR) vs "Non-responder" (SD/PD); not evaluable stays missing."""
+    br = best_response.astype(object)
+    out = _blank(br.index)
+    out[br.isin(["CR", "PR"])] = "Responder (CR/PR)"
+    out[br.isin(["SD", "PD"])] = "Non-responder (SD/PD)"
+    return out
+
+
+def evaluable_response(best_response: pd.Series) -> pd.Series:
+    br = best_response.astype(object)
+    return br.where(br.isin(list(EVALUABLE_RESPONSES)), None)
+
+
+def _blank(index: pd.Index) -> pd.Series:
+    """All-missing labels; missing is None (not NaN) so labels stay plain Python objects."""
+    return pd.Series([None] * len(index), index=index, dtype=object)
+
+
+def _yes_no(values: pd.Series, yes: str, no: str) -> pd.Series:
+    flag = values.astype("boolean")
+    out = _blank(values.index)
+    out[flag.fillna(False).to_numpy(dtype=bool)] = yes
+    out[(~flag).fillna(False).to_numpy(dtype=bool)] = no
+    return out
+
+
+def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def make(df: pd.DataFrame) -> pd.Series:
+        if name not in df:
+            return _blank(df.index)
+        col = df[name].astype(object)
+        return col.where(col.notna(), None)
+
+    return make
+
+
+def _site_head_neck(df: pd.DataFrame) -> pd.Series:
+    site = _column("primary_site")(df)
+    out = pd.Series(np.where(site == "Head and neck", "Head and neck", "Other sites"), index=df.index, dtype=object)
+    return out.where(site.notna(), None)
+
+
+def _ae(df: pd.DataFrame) -> pd.Series:
+    if "any_ae" not in df:
+        return _blank(df.index)
+    return _yes_no(df["any_ae"], "Any AE", "No AE")
+
+
+def _ae_grade(df: pd.DataFrame) -> pd.Series:
+    if "max_ae_grade" not in df:
+        return _blank(df.index)
+    g = pd.to_numeric(df["max_ae_grade"], errors="coerce")
+    out = _blank(df.index)
+    out[g == 0] = "No AE"
+    out[(g >= 1) & (g <= 2)] = "Grade 1-2"
+    out[g >= 3] = "Grade ≥3"
+    return out
+
+
+def _n_met_sites(df: pd.DataFrame) -> pd.Series:
+    if "n_met_sites" not in df:
+        return _blank(df.index)
+    n = pd.to_numeric(df["n_met_sites"], errors="coerce")
+    out = _blank(df.index)
+    out[n <= 1] = "0-1 sites"
+    out[n >= 2] = "≥2 sites"
+    return out
+
+
+def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
+    """All grouping variables the pages offer, keyed by a stable identifier."""
+    items = [
+        Grouping("histotype", "Histotype", _column("histotype")),
+        Grouping(
+            "line_2",
+            f"Line of therapy ({line_levels(line_cut, split_below=False)[0]} vs ≥{line_cut})",
+            lambda df: line_group(df["line_of_therapy"], line_cut, split_below=False),
+            ordered=True,
+        ),
+        Grouping(
+            "line",
+            "Line of therapy (" + " / ".join(line_levels(line_cut)) + ")",
+            lambda df: line_group(df["line_of_therapy"], line_cut),
+            ordered=True,
+        ),
+        Grouping("regimen_class", "Regimen class", _column("regimen_class")),
+        Grouping("regimen", "Regimen", _column("regimen")),
+        Grouping("responder", "Best response (CR/PR vs SD/PD)", lambda df: responder(_column("best_response")(df)), post_baseline=True),
+        Grouping("best_response", "Best response (CR / PR / SD / PD)", lambda df: evaluable_response(_column("best_response")(df)), post_baseline=True, ordered=True),
+        Grouping("center", "Centre", _column("center")),
+        Grouping("sex", "Sex", _column("sex")),
+        Grouping("disease_stage", "Disease stage", _column("disease_stage")),
+        Grouping("primary_site", "Primary site", _column("primary_site")),
+        Grouping("head_neck", "Primary site (head and neck vs other)", _site_head_neck),
+        Grouping("n_met_sites", "Number of metastatic sites", _n_met_sites, ordered=True),
+        Grouping("any_ae", "Adverse event (any vs none)", _ae, post_baseline=True),
+        Grouping("ae_grade", "Worst AE grade", _ae_grade, post_baseline=True, ordered=True),
+    ]
+    return {g.key: g for g in items}
+
+
+def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
+    """Groupings that split this cohort into at least two groups."""
+    out = {}
+    for key, g in make_groupings(line_cut).items():
+        try:
+            labels = g.make(cohort)
+        except KeyError:
+            continue
+        if labels.dropna().nunique() >= 2:
+            out[key] = g
+    return out
+
+
+def level_order(labels: pd.Series, grouping: Grouping | None = None) -> list[str]:
+    """Levels in a stable display order: natural order for ordered groupings, else by size."""
+    present = labels.dropna()
+    if present.empty:
+        return []
+    if grouping is not None and grouping.ordered:
+        return sorted(present.unique(), key=_natural_key)
+    counts = present.value_counts()
+    return sorted(counts.index, key=lambda v: (-counts[v], str(v)))
+
+
+def _natural_key(label: object) -> tuple:
+    s = str(label)
+    order = {"CR": 0, "PR": 1, "SD": 2, "PD": 3, "No AE": -1}
+    if s in order:
+        return (0, order[s], s)
+    match = re.search(r"\d+", s)
+    first = int(match.group()) if match else 99
+    return (1, first + (0.5 if "≥" in s else 0), s)
