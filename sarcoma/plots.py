@@ -1,0 +1,369 @@
+"""Plotly figure builders: pure functions from computed results to figures.
+
+No statistics are computed here: curves, at-risk counts, medians and p-values come from the
+statistics modules, so what a figure shows is what the tables show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sarcoma.schema import BEST_RESPONSES, HISTOTYPES, REGIMEN_CLASSES
+
+# Okabe & Ito (2008) colour-blind-safe palette, black last (kept for "all patients").
+OKABE_ITO = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#E69F00",  # orange
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+# Fixed colours for vocabularies that recur on every page, so a group keeps its colour.
+RESPONSE_COLORS = {"CR": "#009E73", "PR": "#56B4E9", "SD": "#E69F00", "PD": "#D55E00", "NE": "#999999"}
+_FIXED: dict[str, str] = {
+    **{h: OKABE_ITO[i % 7] for i, h in enumerate(HISTOTYPES)},
+    **{r: OKABE_ITO[i] for i, r in enumerate(REGIMEN_CLASSES)},
+    **RESPONSE_COLORS,
+    "All patients": "#000000",
+}
+# Time points per curve beyond which steps are thinned (keeps the figure payload bounded).
+MAX_STEP_POINTS = 400
+CENSOR_BINS = 200
+
+
+@dataclass(frozen=True)
+class PlotStyle:
+    """Sizes for screen or projector; `presentation()` is readable from the back of a room."""
+
+    font_size: int = 14
+    line_width: float = 2.0
+    marker_size: int = 8
+    height: int = 560
+    template: str = "plotly_white"
+
+    @classmethod
+    def presentation(cls) -> PlotStyle:
+        return cls(font_size=22, line_width=4.0, marker_size=12, height=720)
+
+
+class Curve(Protocol):
+    time: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    censored: np.ndarray
+    median: float
+
+
+def group_colors(levels: Sequence[str]) -> dict[str, str]:
+    """Colour per level: fixed for known vocabularies, else by position in the level order."""
+    colors: dict[str, str] = {}
+    free = [c for c in OKABE_ITO[:7]]
+    for lv in levels:
+        if lv in _FIXED:
+            colors[lv] = _FIXED[lv]
+    used = set(colors.values())
+    pool = [c for c in free if c not in used] + free
+    i = 0
+    for lv in levels:
+        if lv not in colors:
+            colors[lv] = pool[i % len(pool)]
+            i += 1
+    return colors
+
+
+def thin_steps(time: np.ndarray, surv: np.ndarray, max_points: int = MAX_STEP_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Drop step points that are invisible at screen resolution.
+
+    A point is kept when the curve has dropped by at least 1/max_points since the last kept
+    point or the time has moved by at least range/max_points; the last point is always kept.
+    The drawn curve then differs from the exact one by less than one part in `max_points`.
+    """
+    if len(time) <= max_points:
+        return time, surv
+    t_step = (time[-1] - time[0]) / max_points
+    s_step = 1.0 / max_points
+    keep = np.zeros(len(time), dtype=bool)
+    keep[0] = keep[-1] = True
+    # Quantise time and survival; keep the first point of every new (time bin, survival bin) cell.
+    tb = np.floor((time - time[0]) / t_step if t_step > 0 else np.zeros_like(time)).astype(np.int64)
+    sb = np.floor((1.0 - surv) / s_step).astype(np.int64)
+    cell = tb * (max_points + 2) + sb
+    keep[1:] |= cell[1:] != cell[:-1]
+    return time[keep], surv[keep]
+
+
+def censor_marks(curve: Curve, bins: int = CENSOR_BINS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Censor marks (time, survival, count). Many marks are binned, never dropped: a bin keeps
+    the count of censorings it holds, shown on hover."""
+    mask = curve.censored > 0
+    t, s, c = curve.time[mask], curve.survival[mask], curve.censored[mask]
+    if len(t) <= bins:
+        return t, s, c
+    edges = np.linspace(t[0], t[-1], bins + 1)
+    idx = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
+    counts = np.bincount(idx, weights=c, minlength=bins)
+    last = np.full(bins, -1)
+    last[idx] = np.arange(len(t))  # last censoring time in each bin
+    present = last >= 0
+    return t[last[present]], s[last[present]], counts[present]
+
+
+def _step_xy(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
+    t = np.concatenate([[0.0], np.asarray(curve.time, float)])
+    s = np.concatenate([[1.0], np.asarray(curve.survival, float)])
+    if len(t) > 1 and t[1] == 0.0:
+        t, s = t[1:], s[1:]
+    return thin_steps(t, s)
+
+
+def _band_xy(curve: Curve) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    t = np.concatenate([[0.0], np.asarray(curve.time, float)])
+    lo = np.concatenate([[1.0], np.asarray(curve.lower, float)])
+    hi = np.concatenate([[1.0], np.asarray(curve.upper, float)])
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    t, lo, hi = t[ok], lo[ok], hi[ok]
+    tt, lo_thin = thin_steps(t, lo)
+    hi_thin = np.interp(tt, t, hi)  # same x for both edges of the band
+    return tt, lo_thin, hi_thin
+
+
+def km_figure(
+    curves: Mapping[str, Curve],
+    *,
+    at_risk: pd.DataFrame | None = None,
+    title: str = "",
+    x_label: str = "Months from ICI start",
+    y_label: str = "Survival probability",
+    annotation: str | None = None,
+    footnote: str | None = None,
+    show_ci: bool = False,
+    show_censors: bool = True,
+    show_median: bool = True,
+    colors: Mapping[str, str] | None = None,
+    style: PlotStyle | None = None,
+) -> go.Figure:
+    """Kaplan-Meier curves with censor marks, optional CI bands and median lines, and the
+    number-at-risk table under the time axis (rows = groups, columns = `at_risk.columns`)."""
+    style = style or PlotStyle()
+    colors = dict(colors or group_colors(list(curves)))
+    n_rows = 0 if at_risk is None else len(at_risk)
+    fig = make_subplots(
+        rows=2 if n_rows else 1,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.8, 0.2] if n_rows else [1.0],
+        vertical_spacing=0.1,
+    )
+    x_max = max((float(np.max(c.time)) for c in curves.values() if len(c.time)), default=1.0)
+    for label, curve in curves.items():
+        color = colors.get(label, OKABE_ITO[0])
+        if show_ci:
+            bt, blo, bhi = _band_xy(curve)
+            fig.add_trace(
+                go.Scatter(
+                    x=np.concatenate([bt, bt[::-1]]),
+                    y=np.concatenate([bhi, blo[::-1]]),
+                    fill="toself",
+                    fillcolor=_rgba(color, 0.15),
+                    line={"width": 0, "shape": "hv"},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=label,
+                ),
+                row=1,
+                col=1,
+            )
+        x, y = _step_xy(curve)
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=y, mode="lines", name=label, legendgroup=label,
+                line={"shape": "hv", "color": color, "width": style.line_width},
+                hovertemplate=f"{label}<br>%{{x:.1f}} months: %{{y:.2f}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        if show_censors:
+            ct, cs, cc = censor_marks(curve)
+            if len(ct):
+                fig.add_trace(
+                    go.Scatter(
+                        x=ct, y=cs, mode="markers", legendgroup=label, showlegend=False,
+                        marker={"symbol": "line-ns-open", "size": style.marker_size, "color": color, "line": {"width": max(1.0, style.line_width / 1.5)}},
+                        customdata=cc,
+                        hovertemplate=f"{label}: %{{customdata:.0f}} censored at %{{x:.1f}} months<extra></extra>",
+                    ),
+                    row=1,
+                    col=1,
+                )
+        if show_median and np.isfinite(curve.median):
+            fig.add_trace(
+                go.Scatter(
+                    x=[0, curve.median, curve.median], y=[0.5, 0.5, 0], mode="lines",
+                    line={"dash": "dot", "color": color, "width": max(1.0, style.line_width / 2)},
+                    legendgroup=label, showlegend=False,
+                    hovertemplate=f"{label}: median %{{x:.1f}} months<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+    if n_rows:
+        _add_at_risk_rows(fig, at_risk, colors, style)
+    fig.update_yaxes(title_text=y_label, range=[-0.02, 1.04], tickformat=".0%", row=1, col=1)
+    fig.update_xaxes(range=[0, x_max * 1.02], row=1, col=1)
+    fig.update_xaxes(title_text=x_label, row=2 if n_rows else 1, col=1)
+    if n_rows:
+        fig.update_xaxes(tickvals=list(at_risk.columns), row=1, col=1)
+        fig.update_xaxes(tickvals=list(at_risk.columns), range=[0, x_max * 1.02], row=2, col=1)
+    if annotation:
+        fig.add_annotation(
+            text=annotation, xref="x domain", yref="y domain", x=0.98, y=0.98,
+            xanchor="right", yanchor="top", showarrow=False, align="right",
+            font={"size": style.font_size}, bgcolor="rgba(255,255,255,0.8)",
+        )
+    _finish(fig, title, style, footnote)
+    return fig
+
+
+def _add_at_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, colors: Mapping[str, str], style: PlotStyle) -> None:
+    labels = [str(i) for i in at_risk.index]
+    for row_i, (label, row) in enumerate(at_risk.iterrows()):
+        fig.add_trace(
+            go.Scatter(
+                x=list(at_risk.columns), y=[row_i] * len(at_risk.columns), mode="text",
+                text=[str(int(v)) for v in row.to_numpy()],
+                textfont={"size": style.font_size, "color": colors.get(str(label), "#000000")},
+                showlegend=False, hoverinfo="skip",
+            ),
+            row=2,
+            col=1,
+        )
+    fig.update_yaxes(
+        tickvals=list(range(len(labels))), ticktext=labels, autorange="reversed",
+        showgrid=False, zeroline=False, title_text="At risk", row=2, col=1,
+    )
+
+
+def forest_figure(
+    table: pd.DataFrame,
+    *,
+    estimate: str,
+    lower: str,
+    upper: str,
+    label: str = "label",
+    log_x: bool = False,
+    reference: float | None = None,
+    x_label: str = "",
+    title: str = "",
+    flag: str | None = None,
+    style: PlotStyle | None = None,
+) -> go.Figure:
+    """Point estimates with CI whiskers, one row per line of `table` (top to bottom).
+
+    Rows whose `flag` column is true are drawn hollow (e.g. groups below the minimum size).
+    Missing upper limits (not reached) are drawn to the right edge with an arrow-like marker.
+    """
+    style = style or PlotStyle()
+    df = table.reset_index(drop=True)
+    y = list(range(len(df)))[::-1]
+    est = df[estimate].astype(float).to_numpy()
+    lo = df[lower].astype(float).to_numpy()
+    hi = df[upper].astype(float).to_numpy()
+    finite = np.concatenate([est[np.isfinite(est)], lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
+    right = float(finite.max()) * (1.1 if not log_x else 1.5) if len(finite) else 1.0
+    hi_drawn = np.where(np.isfinite(hi), hi, right)
+    hollow = df[flag].astype(bool).to_numpy() if flag and flag in df else np.zeros(len(df), bool)
+    fig = go.Figure()
+    for i in range(len(df)):
+        if not np.isfinite(est[i]):
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[lo[i] if np.isfinite(lo[i]) else est[i], hi_drawn[i]], y=[y[i], y[i]], mode="lines",
+                line={"color": "#333333", "width": style.line_width, "dash": "solid" if np.isfinite(hi[i]) else "dot"},
+                showlegend=False, hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=est, y=y, mode="markers", showlegend=False,
+            marker={
+                "symbol": ["square-open" if h else "square" for h in hollow],
+                "size": style.marker_size + 4, "color": "#0072B2",
+            },
+            customdata=np.stack([lo, hi], axis=-1),
+            hovertemplate="%{x:.2f} (%{customdata[0]:.2f}-%{customdata[1]:.2f})<extra></extra>",
+        )
+    )
+    if reference is not None:
+        fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"})
+    fig.update_yaxes(tickvals=y, ticktext=df[label].astype(str).tolist(), showgrid=False)
+    fig.update_xaxes(title_text=x_label, type="log" if log_x else "linear")
+    _finish(fig, title, style, None, height=max(300, 60 + 34 * len(df)))
+    return fig
+
+
+def waterfall_figure(
+    pct_change: pd.Series,
+    best_response: pd.Series,
+    *,
+    title: str = "Best change in target lesions",
+    style: PlotStyle | None = None,
+) -> go.Figure:
+    """Bars of best % change per patient, sorted from largest increase to largest shrinkage,
+    coloured by best response, with the RECIST +20% and -30% thresholds."""
+    style = style or PlotStyle()
+    df = pd.DataFrame({"pct": pd.to_numeric(pct_change, errors="coerce"), "br": best_response.astype(object)})
+    df = df.dropna(subset=["pct"]).sort_values("pct", ascending=False, kind="stable").reset_index(drop=True)
+    fig = go.Figure()
+    for resp in [*BEST_RESPONSES, None]:
+        part = df[df["br"].isna()] if resp is None else df[df["br"] == resp]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Bar(
+                x=part.index + 1, y=part["pct"], name=resp or "Not recorded",
+                marker_color=RESPONSE_COLORS.get(resp or "NE", "#999999"),
+                hovertemplate="%{y:.0f}%<extra>" + (resp or "Not recorded") + "</extra>",
+            )
+        )
+    for y, text in ((20, "+20% (PD)"), (-30, "−30% (PR)")):
+        fig.add_hline(y=y, line={"dash": "dash", "color": "#555555"}, annotation_text=text)
+    fig.update_xaxes(title_text="Patients", showticklabels=False)
+    fig.update_yaxes(title_text="Best change from baseline (%)")
+    fig.update_layout(bargap=0.1)
+    _finish(fig, title, style, None)
+    return fig
+
+
+def _finish(fig: go.Figure, title: str, style: PlotStyle, footnote: str | None, height: int | None = None) -> None:
+    fig.update_layout(
+        title={"text": title},
+        template=style.template,
+        font={"size": style.font_size},
+        height=height or style.height,
+        margin={"l": 80, "r": 30, "t": 60 if title else 30, "b": 80 if footnote else 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+    )
+    if footnote:
+        fig.add_annotation(
+            text=footnote, xref="paper", yref="paper", x=0, y=-0.12 if height is None else -0.2,
+            xanchor="left", yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 4)},
+        )
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -1,0 +1,126 @@
+"""Figure builders: what is drawn equals what was computed, and figures stay small."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import KaplanMeierFitter
+
+from sarcoma.plots import (
+    OKABE_ITO,
+    PlotStyle,
+    censor_marks,
+    forest_figure,
+    group_colors,
+    km_figure,
+    thin_steps,
+    waterfall_figure,
+)
+
+
+@dataclass
+class LifelinesCurve:
+    """A curve computed by lifelines, so these tests do not depend on our own estimator."""
+
+    time: np.ndarray
+    survival: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    censored: np.ndarray
+    median: float
+
+    @classmethod
+    def fit(cls, t, e):
+        kmf = KaplanMeierFitter().fit(t, e)
+        table = kmf.event_table.iloc[1:] if kmf.event_table.index[0] == 0 else kmf.event_table
+        times = table.index.to_numpy(float)
+        ci = kmf.confidence_interval_survival_function_.loc[times]
+        return cls(
+            times,
+            kmf.survival_function_.loc[times].iloc[:, 0].to_numpy(),
+            ci.iloc[:, 0].to_numpy(),
+            ci.iloc[:, 1].to_numpy(),
+            table["censored"].to_numpy(),
+            float(kmf.median_survival_time_),
+        )
+
+
+def synthetic(n, seed=0):
+    rng = np.random.default_rng(seed)
+    t = rng.exponential(10, n)
+    c = rng.exponential(20, n)
+    return np.minimum(t, c), (t <= c).astype(int)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=3000, unique=True), st.integers(10, 200))
+def test_thinned_curve_stays_within_one_cell_of_the_exact_step(times, max_points):
+    t = np.sort(np.array(times))
+    s = np.linspace(1, 0, len(t))
+    tt, ss = thin_steps(t, s, max_points)
+    assert tt[0] == t[0] and tt[-1] == t[-1]
+    # The drawn step function evaluated at every original time differs by < 1 survival cell,
+    # unless it is within one time cell of a kept point.
+    drawn = ss[np.searchsorted(tt, t, side="right") - 1]
+    t_cell = (t[-1] - t[0]) / max_points
+    close_in_time = (t - tt[np.searchsorted(tt, t, side="right") - 1]) <= t_cell
+    assert np.all((np.abs(drawn - s) <= 1.0 / max_points + 1e-12) | close_in_time)
+    assert len(tt) <= 2 * max_points + 2 or len(t) <= max_points
+
+
+def test_censor_marks_are_binned_without_losing_counts():
+    curve = LifelinesCurve.fit(*synthetic(20_000))
+    t, s, c = censor_marks(curve, bins=100)
+    assert len(t) <= 100
+    assert c.sum() == curve.censored.sum()
+    assert np.all(np.diff(t) > 0)
+
+
+def test_km_figure_shows_given_at_risk_counts_and_annotation():
+    curves = {"A": LifelinesCurve.fit(*synthetic(50, 1)), "B": LifelinesCurve.fit(*synthetic(40, 2))}
+    at_risk = pd.DataFrame([[50, 20, 5], [40, 10, 2]], index=["A", "B"], columns=[0, 12, 24])
+    fig = km_figure(curves, at_risk=at_risk, annotation="Log-rank p = 0.027 (df = 1)")
+    texts = [tr.text for tr in fig.data if tr.mode == "text"]
+    assert [list(t) for t in texts] == [["50", "20", "5"], ["40", "10", "2"]]
+    assert fig.layout.annotations[0].text == "Log-rank p = 0.027 (df = 1)"
+    names = [tr.name for tr in fig.data if tr.mode == "lines" and tr.showlegend is not False]
+    assert names == ["A", "B"]
+    # The median drop line stops exactly at lifelines' median.
+    median_traces = [tr for tr in fig.data if tr.mode == "lines" and tr.line.dash == "dot"]
+    assert median_traces[0].x[1] == curves["A"].median
+
+
+def test_km_figure_payload_bounded_at_one_million_patients():
+    curve = LifelinesCurve.fit(*synthetic(1_000_000, 3))
+    fig = km_figure({"All patients": curve}, show_ci=True, at_risk=pd.DataFrame([[1_000_000, 1]], index=["All patients"], columns=[0, 12]))
+    assert len(fig.to_json()) <= 150_000
+
+
+def test_group_colors_are_fixed_for_known_vocabularies_and_distinct():
+    a = group_colors(["UPS", "LMS", "Centre 1"])
+    b = group_colors(["Centre 1", "LMS"])
+    assert a["LMS"] == b["LMS"]
+    assert len(set(group_colors(["x", "y", "z", "w"]).values())) == 4
+    assert set(group_colors(["x", "y"]).values()) <= set(OKABE_ITO)
+
+
+def test_forest_marks_flagged_rows_hollow_and_not_reached_dotted():
+    table = pd.DataFrame({"label": ["a", "b"], "est": [4.6, 8.5], "lo": [3.2, 2.0], "hi": [5.9, np.nan], "small": [False, True]})
+    fig = forest_figure(table, estimate="est", lower="lo", upper="hi", flag="small")
+    markers = fig.data[-1]
+    assert list(markers.marker.symbol) == ["square", "square-open"]
+    assert fig.data[1].line.dash == "dot"
+
+
+def test_waterfall_sorted_and_coloured_by_response():
+    fig = waterfall_figure(pd.Series([-100, 30, -40, 5, np.nan]), pd.Series(["CR", "PD", "PR", "SD", "NE"]))
+    ys = sorted(((x, y) for tr in fig.data for x, y in zip(tr.x, tr.y, strict=True)))
+    assert [y for _, y in ys] == [30, 5, -40, -100]
+    assert {tr.name for tr in fig.data} == {"CR", "PR", "SD", "PD"}
+
+
+def test_presentation_style_is_larger():
+    p, s = PlotStyle.presentation(), PlotStyle()
+    assert p.font_size > s.font_size and p.line_width > s.line_width
