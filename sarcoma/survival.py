@@ -1,0 +1,933 @@
+"""Survival statistics: Kaplan-Meier, log-rank family tests and Cox regression.
+
+Pure numpy/pandas (never streamlit). The dashboard recomputes every panel on each filter
+change, so the Kaplan-Meier and log-rank paths are vectorised (one sort, then cumulative sums)
+instead of calling lifelines; lifelines, statsmodels and published R output are the test
+oracles (tests/test_survival.py). Cox regression goes through lifelines' CoxPHFitter.
+
+Conventions (they follow R's `survival` package unless stated):
+
+* Ties: at a time with both events and censorings, the events happen first, so patients
+  censored at t are still at risk at t.
+* `KMResult` has one row per distinct observed time (events and censorings) plus a row at
+  t = 0, as lifelines does. The t = 0 row holds any events or censorings at time zero.
+* The median is the first time S(t) <= 0.5; if S(t) equals 0.5 exactly over a flat stretch
+  the median is the midpoint of that stretch (R's `quantile.survfit`). "Not reached" is NaN.
+* Where S(t) = 0 the Greenwood variance is infinite, so the standard error and the pointwise
+  interval are NaN there (R does the same; lifelines reports 0). Where S(t) = 1 the interval
+  is [1, 1].
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = [
+    "CONF_TYPES",
+    "WEIGHTS",
+    "CoxFitError",
+    "CoxResult",
+    "KMResult",
+    "LogRankResult",
+    "SurvivalAt",
+    "SurvivalInputError",
+    "cox_hazard_ratios",
+    "format_median",
+    "kaplan_meier",
+    "logrank_test",
+    "logrank_trend",
+    "median_follow_up",
+    "pairwise_logrank",
+]
+
+CONF_TYPES: tuple[str, ...] = ("log-log", "log", "plain", "spss")
+WEIGHTS: tuple[str, ...] = ("logrank", "breslow", "tarone-ware", "peto")
+_WEIGHT_ALIASES = {
+    "log-rank": "logrank",
+    "mantel-cox": "logrank",
+    "wilcoxon": "breslow",
+    "gehan": "breslow",
+    "gehan-breslow": "breslow",
+    "tarone": "tarone-ware",
+    "peto-peto": "peto",
+}
+_ADJUST = ("holm", "bh", "none")
+# R's quantile.survfit tolerance for "the curve equals 0.5 exactly".
+_TOL = math.sqrt(np.finfo(float).eps)
+
+
+class SurvivalInputError(ValueError):
+    """The data cannot be analysed as given; the message says what to fix."""
+
+
+class CoxFitError(SurvivalInputError):
+    """The Cox model cannot be estimated reliably from these data."""
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _row_list(mask: np.ndarray, limit: int = 5) -> str:
+    rows = np.flatnonzero(mask)
+    shown = ", ".join(str(r + 1) for r in rows[:limit])
+    more = f" and {rows.size - limit} more" if rows.size > limit else ""
+    return f"row{'s' if rows.size > 1 else ''} {shown}{more}"
+
+
+def _as_float(values: Any, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        # Mixed objects (pd.NA, free text): coerce, then report what did not convert.
+        series = pd.Series(np.asarray(values, dtype=object).ravel())
+        coerced = pd.to_numeric(series, errors="coerce")
+        bad = coerced.isna().to_numpy() & series.notna().to_numpy()
+        if bad.any():
+            raise SurvivalInputError(
+                f"{what} must be numbers, but {_row_list(bad)} contain text "
+                f"(e.g. {series[bad].iloc[0]!r})."
+            ) from None
+        arr = coerced.to_numpy(dtype=float)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    elif arr.ndim > 1:
+        if arr.ndim == 2 and 1 in arr.shape:
+            arr = arr.ravel()
+        else:
+            raise SurvivalInputError(f"{what} must be a single column of values.")
+    return arr
+
+
+def _validate(time: Any, event: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return (time float array, event bool array) or raise a plain-language error."""
+    t = _as_float(time, "Survival times")
+    e = _as_float(event, "Event indicators")
+    if t.size != e.size:
+        raise SurvivalInputError(
+            f"There are {t.size} survival times but {e.size} event indicators; "
+            "each patient needs exactly one of each."
+        )
+    if t.size == 0:
+        raise SurvivalInputError("No patients to analyse: the selection is empty.")
+    if np.isnan(t).any():
+        raise SurvivalInputError(
+            f"Survival time is missing for {_row_list(np.isnan(t))}. "
+            "Fill it in or remove those patients before the analysis."
+        )
+    if np.isnan(e).any():
+        raise SurvivalInputError(
+            f"The event indicator is missing for {_row_list(np.isnan(e))}. "
+            "Use 1 for an event (progression/death) and 0 for censored."
+        )
+    if not np.isfinite(t).all():
+        raise SurvivalInputError(f"Survival time is infinite for {_row_list(~np.isfinite(t))}.")
+    if (t < 0).any():
+        raise SurvivalInputError(
+            f"Survival time is negative for {_row_list(t < 0)}. Check that the start date "
+            "is before the progression/death/last follow-up date."
+        )
+    bad = (e != 0) & (e != 1)
+    if bad.any():
+        raise SurvivalInputError(
+            f"The event indicator must be 1 (event) or 0 (censored), but {_row_list(bad)} "
+            f"contain other values (e.g. {e[bad][0]:g})."
+        )
+    return t, e == 1
+
+
+def _codes(values: Any, what: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes 0..k-1 and the labels (sorted when the labels can be sorted)."""
+    arr = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
+    if arr.ndim != 1:
+        arr = arr.ravel()
+    if arr.size != n:
+        raise SurvivalInputError(f"There are {n} survival times but {arr.size} values of {what}.")
+    try:
+        codes, labels = pd.factorize(arr, sort=True)
+    except TypeError:  # labels of mixed types cannot be sorted: keep order of appearance
+        codes, labels = pd.factorize(arr, sort=False)
+    if (codes < 0).any():
+        raise SurvivalInputError(
+            f"{what.capitalize()} is missing for {_row_list(codes < 0)}. "
+            "Remove those patients or give them a group before comparing groups."
+        )
+    return codes.astype(np.intp), np.asarray(labels)
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+
+
+class SurvivalAt(NamedTuple):
+    """Survival estimate and pointwise confidence limits at requested times."""
+
+    survival: Any
+    lower: Any
+    upper: Any
+
+
+@dataclass(frozen=True, eq=False)
+class KMResult:
+    """Kaplan-Meier estimate. Arrays have one entry per distinct observed time plus t = 0.
+
+    `std_err` is Greenwood's standard error of S(t). `median_se` is the SPSS/Collett
+    standard error of the median (see `kaplan_meier`); it is computed for every
+    `conf_type` but only used for the interval when `conf_type="spss"`.
+    """
+
+    time: np.ndarray
+    survival: np.ndarray
+    std_err: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+    censored: np.ndarray
+    n: int
+    n_events: int
+    median: float
+    median_lower: float
+    median_upper: float
+    median_se: float
+    conf_type: str
+    alpha: float
+
+    def survival_at(self, t: float | Sequence[float] | np.ndarray) -> SurvivalAt:
+        """S(t) and its pointwise CI at time(s) `t` (right-continuous step function).
+
+        Times beyond the last observed time give NaN: like R's `summary(survfit, times=)`
+        (whose default `extend=FALSE` drops such times) we do not extrapolate past follow-up.
+        Negative or missing times are an error. Scalars in, floats out; arrays in, arrays out.
+        """
+        scalar = np.ndim(t) == 0
+        tt = np.atleast_1d(np.asarray(t, dtype=float))
+        if np.isnan(tt).any() or (tt < 0).any():
+            raise SurvivalInputError("Times for survival estimates must be zero or positive.")
+        idx = np.searchsorted(self.time, tt, side="right") - 1
+        beyond = tt > self.time[-1]
+        out = []
+        for arr in (self.survival, self.lower, self.upper):
+            vals = arr[idx].astype(float)
+            vals[beyond] = np.nan
+            out.append(float(vals[0]) if scalar else vals)
+        return SurvivalAt(*out)
+
+    def std_err_at(self, t: float | Sequence[float] | np.ndarray) -> Any:
+        """Greenwood standard error of S(t) at time(s) `t` (NaN beyond follow-up)."""
+        scalar = np.ndim(t) == 0
+        tt = np.atleast_1d(np.asarray(t, dtype=float))
+        idx = np.clip(np.searchsorted(self.time, tt, side="right") - 1, 0, None)
+        vals = self.std_err[idx].astype(float)
+        vals[tt > self.time[-1]] = np.nan
+        return float(vals[0]) if scalar else vals
+
+    def to_frame(self) -> pd.DataFrame:
+        """The life table as a DataFrame (one row per time)."""
+        return pd.DataFrame(
+            {
+                "time": self.time,
+                "at_risk": self.at_risk,
+                "events": self.events,
+                "censored": self.censored,
+                "survival": self.survival,
+                "std_err": self.std_err,
+                "lower": self.lower,
+                "upper": self.upper,
+            }
+        )
+
+
+def _z(alpha: float) -> float:
+    if not (isinstance(alpha, int | float) and 0 < alpha < 1):
+        raise SurvivalInputError(f"alpha must be between 0 and 1 (e.g. 0.05), not {alpha!r}.")
+    return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def _life_table(t: np.ndarray, e: np.ndarray):
+    """Distinct times (with a t = 0 row), at risk, events and censorings, via one sort."""
+    n = t.size
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    times = ts[starts]
+    # Sorted, so everyone from the first index of a time onwards is still at risk.
+    at_risk = n - starts
+    removed = np.diff(np.append(starts, n))
+    events = np.add.reduceat(e[order].astype(np.int64), starts)
+    if times[0] > 0:
+        times = np.concatenate(([0.0], times))
+        at_risk = np.concatenate(([n], at_risk))
+        removed = np.concatenate(([0], removed))
+        events = np.concatenate(([0], events))
+    return times, at_risk, events, removed - events
+
+
+def _quantile_time(times: np.ndarray, curve: np.ndarray, xmax: float, p: float = 0.5) -> float:
+    """First time `curve` <= p, with R's midpoint rule when the curve sits exactly at p.
+
+    Mirrors `findq` in R survival's quantile.survfit: NaN points are ignored; a flat at p
+    (within sqrt(machine eps)) gives the midpoint between its start and the next drop, or the
+    last observed time `xmax` when the curve ends on the flat. NaN when never reached.
+    """
+    at_or_below = curve <= p + _TOL
+    if not at_or_below.any():
+        return math.nan
+    i1 = int(np.argmax(at_or_below))
+    below = curve <= p - _TOL
+    if below.any():
+        return float((times[i1] + times[int(np.argmax(below))]) / 2)
+    last = curve[-1]
+    if not np.isnan(last) and abs(last - p) < _TOL:
+        return float((times[i1] + xmax) / 2)
+    return math.nan
+
+
+def _spss_median_se(
+    times: np.ndarray, surv: np.ndarray, events: np.ndarray, median: float, se_at_median: float
+) -> float:
+    """Standard error of the median as SPSS prints it (Collett's density-based formula).
+
+    SE(t50) = SE(S(t50)) / f, with the density estimated by a finite difference over the
+    event times bracketing 0.55 and 0.45:
+        f = (S(u) - S(l)) / (l - u),  u = max{t_j : S(t_j) >= 0.55},  l = min{t_j : S(t_j) <= 0.45}
+    Sources: D. Collett, Modelling Survival Data in Medical Research, sec. 2.4 (percentile
+    standard errors); J.P. Marques de Sa, Applied Statistics Using SPSS, STATISTICA, MATLAB
+    and R (2007), sec. 9.2, eq. 9.17; the IBM SPSS Statistics Algorithms "KM" chapter as
+    summarised on Cross Validated ("kaplan-meier-using-survfit-confidence-interval-of-the-
+    median": SPSS uses a uniform-kernel density estimate based on the estimated 55th and 45th
+    percentiles, Klein & Moeschberger practical note 3). The algorithms PDF itself was not
+    retrievable here. The t_j are the event times plus the origin (t = 0, S = 1), so u exists
+    even when the first event already takes S below 0.55. NaN when l does not exist (S never
+    falls to 0.45) or the median is not reached.
+    """
+    if math.isnan(median) or math.isnan(se_at_median):
+        return math.nan
+    is_event = events > 0
+    ev_t = np.concatenate(([0.0], times[is_event]))
+    ev_s = np.concatenate(([1.0], surv[is_event]))
+    upper_idx = np.flatnonzero(ev_s >= 0.55)
+    lower_idx = np.flatnonzero(ev_s <= 0.45)
+    if lower_idx.size == 0:
+        return math.nan
+    u, lo = upper_idx[-1], lower_idx[0]
+    density = (ev_s[u] - ev_s[lo]) / (ev_t[lo] - ev_t[u])
+    return float(se_at_median / density)
+
+
+def kaplan_meier(
+    time: Any, event: Any, *, conf_type: str = "log-log", alpha: float = 0.05
+) -> KMResult:
+    """Kaplan-Meier estimate with Greenwood variance, pointwise CI and median with CI.
+
+    `conf_type` sets the pointwise interval for S(t):
+      * "log-log" (lifelines/SAS default): exp(-exp(log(-log S) -/+ z*sigma/log S)),
+      * "log" (R survfit default): S*exp(-/+ z*sigma), upper limit capped at 1,
+      * "plain": S -/+ z*SE(S), clipped to [0, 1],
+      * "spss": plain as well. SPSS's KM procedure prints S and its SE but no interval
+        (IBM support note "Can SPSS produce confidence intervals for the estimated survival
+        function?"), so S -/+ z*SE is what a reader would compute from its output.
+    with sigma^2 = sum d/(n(n-d)) (Greenwood on the log scale).
+
+    Median CI: for the first three types, the Brookmeyer-Crowley-type interval R's
+    `quantile.survfit` reports: the lower limit is where the *lower* pointwise band first
+    reaches 0.5 and the upper limit where the *upper* band does (NaN = not reached).
+    For "spss", the symmetric interval median -/+ z*SE(median) with SPSS's SE (Collett's
+    formula, see `_spss_median_se`); it is not truncated at zero, as SPSS prints it.
+    """
+    if conf_type not in CONF_TYPES:
+        raise SurvivalInputError(
+            f"Unknown confidence interval type {conf_type!r}; choose one of {', '.join(CONF_TYPES)}."
+        )
+    z = _z(alpha)
+    t, e = _validate(time, event)
+    times, at_risk, events, censored = _life_table(t, e)
+
+    d = events.astype(float)
+    nr = at_risk.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - d / nr)
+        # n == d makes the Greenwood term infinite: S = 0 there and its SE is undefined.
+        sigma = np.sqrt(np.cumsum(d / (nr * (nr - d))))
+    zero = surv <= 0.0
+    surv[zero] = 0.0
+    sigma[zero] = np.nan
+    std_err = surv * sigma
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "log-log":
+            log_s = np.log(surv)
+            shift = z * sigma / log_s
+            lower = np.exp(-np.exp(np.log(-log_s) - shift))
+            upper = np.exp(-np.exp(np.log(-log_s) + shift))
+            one = surv >= 1.0
+            lower[one] = 1.0
+            upper[one] = 1.0
+        elif conf_type == "log":
+            lower = surv * np.exp(-z * sigma)
+            upper = np.minimum(surv * np.exp(z * sigma), 1.0)
+        else:  # plain and spss
+            lower = np.maximum(surv - z * std_err, 0.0)
+            upper = np.minimum(surv + z * std_err, 1.0)
+
+    xmax = float(times[-1])
+    median = _quantile_time(times, surv, xmax)
+    se_at_median = math.nan
+    if not math.isnan(median):
+        se_at_median = float(std_err[np.searchsorted(times, median, side="right") - 1])
+    median_se = _spss_median_se(times, surv, events, median, se_at_median)
+    if conf_type == "spss":
+        median_lower = median - z * median_se
+        median_upper = median + z * median_se
+    else:
+        median_lower = _quantile_time(times, lower, xmax)
+        median_upper = _quantile_time(times, upper, xmax)
+
+    return KMResult(
+        time=times,
+        survival=surv,
+        std_err=std_err,
+        lower=lower,
+        upper=upper,
+        at_risk=at_risk,
+        events=events,
+        censored=censored,
+        n=int(t.size),
+        n_events=int(e.sum()),
+        median=median,
+        median_lower=float(median_lower),
+        median_upper=float(median_upper),
+        median_se=median_se,
+        conf_type=conf_type,
+        alpha=float(alpha),
+    )
+
+
+def median_follow_up(
+    time: Any, event: Any, *, conf_type: str = "log-log", alpha: float = 0.05
+) -> KMResult:
+    """Median follow-up by the reverse Kaplan-Meier method (Schemper & Smith 1996).
+
+    Censorings become the "events" and events become censorings, i.e. R's
+    `survfit(Surv(time, 1 - status) ~ 1)`; read `.median`, `.median_lower`, `.median_upper`.
+    """
+    t, e = _validate(time, event)
+    return kaplan_meier(t, ~e, conf_type=conf_type, alpha=alpha)
+
+
+def format_median(value: float, lower: float, upper: float, digits: int = 1) -> str:
+    """'4.6 (3.2-5.9)'; NaN (median or limit not reached) reads 'not reached'."""
+
+    def fmt(x: float) -> str:
+        return "not reached" if x is None or math.isnan(x) else f"{x:.{digits}f}"
+
+    return f"{fmt(value)} ({fmt(lower)}-{fmt(upper)})"
+
+
+# --------------------------------------------------------------------------- log-rank family
+
+
+@dataclass(frozen=True, eq=False)
+class LogRankResult:
+    """Result of a (weighted, possibly stratified) log-rank test.
+
+    `observed` and `expected` are unweighted event counts per group (what a clinician reads in
+    a table; identical to R survdiff's for the plain log-rank). The statistic uses the
+    weighted `o_minus_e` and its covariance `variance`.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
+    groups: np.ndarray
+    n: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    o_minus_e: np.ndarray
+    variance: np.ndarray
+    weights: str
+    stratified: bool
+    test: str = "overall"
+    scores: np.ndarray | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-group table: n, observed and expected events."""
+        return pd.DataFrame(
+            {"group": self.groups, "n": self.n, "observed": self.observed, "expected": self.expected}
+        )
+
+
+def _weight_name(weights: str) -> str:
+    name = _WEIGHT_ALIASES.get(str(weights).lower(), str(weights).lower())
+    if name not in WEIGHTS:
+        raise SurvivalInputError(
+            f"Unknown test weighting {weights!r}; choose one of {', '.join(WEIGHTS)}."
+        )
+    return name
+
+
+def _logrank_parts(t, e, g, n_groups, s):
+    """Weighted O-E vector, its covariance and unweighted O/E per group, all strata summed.
+
+    One sort by (stratum, time); per (stratum, time) and group counts by bincount; numbers at
+    risk by reverse cumulative sums within stratum. Returns a function of the weighting so the
+    sort is shared.
+    """
+    n = t.size
+    if s is None:
+        order = np.argsort(t, kind="stable")
+        ss = np.zeros(n, dtype=np.intp)
+    else:
+        order = np.lexsort((t, s))
+        ss = s[order]
+    ts, gs, es = t[order], g[order], e[order]
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    new[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
+    key = np.cumsum(new) - 1
+    k = int(key[-1]) + 1
+    removed = np.bincount(key * n_groups + gs, minlength=k * n_groups).reshape(k, n_groups)
+    died = np.bincount(
+        key[es] * n_groups + gs[es], minlength=k * n_groups
+    ).reshape(k, n_groups)
+    key_stratum = ss[new]
+    # Reverse cumulative sum gives "time >= t" counts; subtract what belongs to later strata.
+    rev = np.cumsum(removed[::-1], axis=0)[::-1]
+    stratum_start = np.flatnonzero(np.r_[True, key_stratum[1:] != key_stratum[:-1]])
+    next_start = np.r_[stratum_start[1:], k]
+    tail = np.vstack([rev, np.zeros((1, n_groups), dtype=rev.dtype)])[next_start]
+    counts = np.diff(np.r_[stratum_start, k])
+    at_risk = rev - np.repeat(tail, counts, axis=0)
+
+    keep = died.sum(1) > 0
+    at_risk = at_risk[keep].astype(float)
+    died = died[keep].astype(float)
+    strat = key_stratum[keep]
+    n_t = at_risk.sum(1)
+    d_t = died.sum(1)
+    frac = at_risk / n_t[:, None]
+    expected_t = frac * d_t[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hyper = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
+
+    def compute(weights: str):
+        if weights == "logrank":
+            w = np.ones_like(n_t)
+        elif weights == "breslow":
+            w = n_t
+        elif weights == "tarone-ware":
+            w = np.sqrt(n_t)
+        else:
+            # Peto-Peto: S~(t) = prod_{t_j <= t} (1 - d_j / (n_j + 1)) of the pooled sample
+            # within each stratum, evaluated at t itself (lifelines' and SAS's definition).
+            logf = np.cumsum(np.log1p(-d_t / (n_t + 1)))
+            first = np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]])
+            offset = np.r_[0.0, logf][first]
+            w = np.exp(logf - np.repeat(offset, np.diff(np.r_[first, logf.size])))
+        ome = (w[:, None] * (died - expected_t)).sum(0)
+        c = w**2 * hyper
+        cf = frac * c[:, None]
+        var = np.diag(cf.sum(0)) - cf.T @ frac
+        return ome, var
+
+    observed = died.sum(0)
+    expected = expected_t.sum(0)
+    return compute, observed, expected
+
+
+def _prepare(time, event, group, strata):
+    t, e = _validate(time, event)
+    g, labels = _codes(group, "the group", t.size)
+    s = None
+    if strata is not None:
+        s, _ = _codes(strata, "the stratum", t.size)
+    if labels.size < 2:
+        raise SurvivalInputError(
+            f"Comparing survival needs at least two groups, but all patients are in "
+            f"{labels[0]!r}." if labels.size else "Comparing survival needs at least two groups."
+        )
+    if not e.any():
+        raise SurvivalInputError("No events in the selection, so survival cannot be compared.")
+    return t, e, g, labels, s
+
+
+def logrank_test(
+    time: Any,
+    event: Any,
+    group: Any,
+    *,
+    strata: Any = None,
+    weights: str = "logrank",
+) -> LogRankResult:
+    """k-group (weighted, optionally stratified) log-rank test, as R `survdiff`.
+
+    Chi-square on k-1 df from the (O-E) vector and its hypergeometric covariance, using the
+    first k-1 groups and a generalised inverse. Like survdiff, groups with no expected events
+    (nobody at risk at any event time) are dropped from the statistic and the df. `weights`:
+    "logrank" (1), "breslow" (Gehan-Breslow-Wilcoxon, number at risk), "tarone-ware"
+    (sqrt of number at risk), "peto" (Peto-Peto modified survival, as lifelines' "peto").
+    With `strata`, O-E and covariance are summed over strata (survdiff with strata()).
+    """
+    wname = _weight_name(weights)
+    t, e, g, labels, s = _prepare(time, event, group, strata)
+    k = labels.size
+    compute, observed, expected = _logrank_parts(t, e, g, k, s)
+    ome, var = compute(wname)
+    used = np.flatnonzero(expected > 0)
+    if used.size < 2:
+        raise SurvivalInputError(
+            "Only one group has patients at risk when events occur, so the groups cannot be "
+            "compared."
+        )
+    sub = used[:-1]
+    stat = float(ome[sub] @ np.linalg.pinv(var[np.ix_(sub, sub)]) @ ome[sub])
+    df = int(used.size - 1)
+    return LogRankResult(
+        statistic=stat,
+        df=df,
+        p_value=float(stats.chi2.sf(stat, df)),
+        groups=labels,
+        n=np.bincount(g, minlength=k),
+        observed=observed,
+        expected=expected,
+        o_minus_e=ome,
+        variance=var,
+        weights=wname,
+        stratified=strata is not None,
+    )
+
+
+def logrank_trend(
+    time: Any,
+    event: Any,
+    group: Any,
+    *,
+    scores: Sequence[float] | Mapping[Any, float] | None = None,
+    strata: Any = None,
+    weights: str = "logrank",
+) -> LogRankResult:
+    """Log-rank test for trend over ordered groups (e.g. ICI line 1, 2, >=3).
+
+    U = sum_g s_g (O_g - E_g), Var = s' V s, statistic U^2 / Var on 1 df (Collett,
+    Modelling Survival Data in Medical Research, sec. 2.6). `scores` default to 1..k in sorted
+    group order; give a sequence aligned with the sorted groups or a {group: score} mapping.
+    """
+    wname = _weight_name(weights)
+    t, e, g, labels, s = _prepare(time, event, group, strata)
+    k = labels.size
+    if scores is None:
+        sc = np.arange(1, k + 1, dtype=float)
+    elif isinstance(scores, Mapping):
+        missing = [lab for lab in labels if lab not in scores]
+        if missing:
+            raise SurvivalInputError(f"No trend score given for group(s) {missing}.")
+        sc = np.array([scores[lab] for lab in labels], dtype=float)
+    else:
+        sc = np.asarray(scores, dtype=float)
+        if sc.shape != (k,):
+            raise SurvivalInputError(
+                f"Give one score per group: {k} groups ({list(labels)}) but {sc.size} scores."
+            )
+    if not np.isfinite(sc).all():
+        raise SurvivalInputError("Trend scores must be finite numbers.")
+    compute, observed, expected = _logrank_parts(t, e, g, k, s)
+    ome, var = compute(wname)
+    u = float(sc @ ome)
+    v = float(sc @ var @ sc)
+    if not v > 0:
+        raise SurvivalInputError(
+            "The trend test has no information: the scored groups are never at risk together "
+            "when events occur (or all scores are equal)."
+        )
+    stat = u * u / v
+    return LogRankResult(
+        statistic=stat,
+        df=1,
+        p_value=float(stats.chi2.sf(stat, 1)),
+        groups=labels,
+        n=np.bincount(g, minlength=k),
+        observed=observed,
+        expected=expected,
+        o_minus_e=ome,
+        variance=var,
+        weights=wname,
+        stratified=strata is not None,
+        test="trend",
+        scores=sc,
+    )
+
+
+def _adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
+    """Holm step-down or Benjamini-Hochberg step-up adjusted p-values (monotone, capped at 1)."""
+    m = p.size
+    if method == "none" or m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    ps = p[order]
+    if method == "holm":
+        adj = np.minimum(np.maximum.accumulate(ps * (m - np.arange(m))), 1.0)
+    else:  # bh
+        adj = np.minimum(np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1], 1.0)
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def pairwise_logrank(
+    time: Any,
+    event: Any,
+    group: Any,
+    *,
+    adjust: str = "holm",
+    weights: str = "logrank",
+    strata: Any = None,
+) -> pd.DataFrame:
+    """Log-rank test for every pair of groups (each on that pair's patients only).
+
+    Columns: group_a, group_b, statistic, p_value, p_adjusted, adjust. `adjust` is
+    "holm" (default), "bh" (Benjamini-Hochberg false discovery rate) or "none".
+    """
+    method = str(adjust).lower()
+    if method in ("fdr_bh", "benjamini-hochberg", "fdr"):
+        method = "bh"
+    if method not in _ADJUST:
+        raise SurvivalInputError(
+            f"Unknown p-value adjustment {adjust!r}; choose one of {', '.join(_ADJUST)}."
+        )
+    wname = _weight_name(weights)
+    t, e, g, labels, s = _prepare(time, event, group, strata)
+    rows = []
+    for a in range(labels.size):
+        for b in range(a + 1, labels.size):
+            mask = (g == a) | (g == b)
+            sub_e = e[mask]
+            try:
+                res = logrank_test(
+                    t[mask],
+                    sub_e,
+                    (g[mask] == b).astype(np.int8),
+                    strata=None if s is None else s[mask],
+                    weights=wname,
+                )
+                stat, p = res.statistic, res.p_value
+            except SurvivalInputError:
+                # No events in this pair, or never at risk together: nothing to test.
+                stat, p = math.nan, math.nan
+            rows.append((labels[a], labels[b], stat, p))
+    out = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
+    pv = out["p_value"].to_numpy(dtype=float)
+    adj = np.full(pv.size, np.nan)
+    ok = ~np.isnan(pv)
+    adj[ok] = _adjust_pvalues(pv[ok], method)
+    out["p_adjusted"] = adj
+    out["adjust"] = method
+    return out
+
+
+# --------------------------------------------------------------------------- Cox regression
+
+
+@dataclass(frozen=True, eq=False)
+class CoxResult:
+    """Cox proportional hazards fit (lifelines CoxPHFitter, Efron ties as R coxph).
+
+    `table` has one row per model term, indexed by a readable label ("histotype: LMS vs
+    UPS"), with columns covariate, level, reference, hr, lower, upper, p_value, coef, se.
+    """
+
+    table: pd.DataFrame
+    n: int
+    n_events: int
+    n_excluded: int
+    references: dict[str, Any]
+    strata: tuple[str, ...]
+    concordance: float
+    alpha: float
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.table
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+
+
+def _levels(series: pd.Series) -> list[Any]:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(series.dropna().unique())
+        return [c for c in series.cat.categories if c in present]
+    vals = list(pd.unique(series.dropna()))
+    try:
+        return sorted(vals)
+    except TypeError:
+        return sorted(vals, key=str)
+
+
+def cox_hazard_ratios(
+    df: pd.DataFrame,
+    duration_col: str,
+    event_col: str,
+    covariates: str | Sequence[str],
+    *,
+    strata: str | Sequence[str] | None = None,
+    reference: Mapping[str, Any] | Any = None,
+    alpha: float = 0.05,
+) -> CoxResult:
+    """Hazard ratios with CI and Wald p-values from a Cox model (lifelines).
+
+    Text, categorical and boolean covariates are dummy-coded against a reference level:
+    `reference={"histotype": "UPS"}` (or a plain value when there is one categorical
+    covariate); by default the first level, i.e. the first category of a pandas Categorical
+    (its defined order) or else the first in sorted order (False before True), as R does.
+    Numeric covariates enter linearly. Patients with a missing covariate or stratum value are
+    left out (complete-case analysis, as R and SPSS do) and counted in `n_excluded`.
+    Problems that would give meaningless estimates (fewer than 2 events, a single level, a
+    level without events, no convergence, separation) raise `CoxFitError`.
+    """
+    from lifelines import CoxPHFitter
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+
+    _z(alpha)
+    if not isinstance(df, pd.DataFrame):
+        raise SurvivalInputError("Cox regression needs the cohort as a table (DataFrame).")
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    strata_cols = [] if strata is None else ([strata] if isinstance(strata, str) else list(strata))
+    if not covs:
+        raise SurvivalInputError("Choose at least one covariate for the Cox model.")
+    needed = [duration_col, event_col, *covs, *strata_cols]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise SurvivalInputError(f"Column(s) not found in the data: {', '.join(map(str, missing))}.")
+    if len(set(needed)) != len(needed):
+        raise SurvivalInputError(
+            "A column is used twice (time, event, covariate and stratum must all differ)."
+        )
+    t, e = _validate(df[duration_col], df[event_col])
+    complete = df[covs + strata_cols].notna().all(axis=1).to_numpy()
+    n_excluded = int((~complete).sum())
+    data = df.loc[complete, covs + strata_cols].reset_index(drop=True)
+    t, e = t[complete], e[complete]
+    if e.sum() < 2:
+        raise CoxFitError(
+            f"Cox regression needs at least 2 events; this selection has {int(e.sum())}"
+            + (f" after leaving out {n_excluded} patients with missing values." if n_excluded else ".")
+        )
+
+    cat_covs = [c for c in covs if _is_categorical(data[c])]
+    if reference is not None and not isinstance(reference, Mapping):
+        if len(cat_covs) != 1:
+            raise SurvivalInputError(
+                "Give reference levels as {covariate: level} when there is not exactly one "
+                "categorical covariate."
+            )
+        reference = {cat_covs[0]: reference}
+    reference = dict(reference or {})
+    unknown = [c for c in reference if c not in cat_covs]
+    if unknown:
+        raise SurvivalInputError(f"Reference level given for non-categorical column(s) {unknown}.")
+
+    design = pd.DataFrame(index=data.index)
+    term_info: dict[str, tuple[str, str, Any, Any]] = {}
+    refs: dict[str, Any] = {}
+    for c in covs:
+        col = data[c]
+        if c in cat_covs:
+            levels = _levels(col)
+            if len(levels) < 2:
+                raise CoxFitError(
+                    f"'{c}' has only one value ({levels[0]!r}) among these patients, so no "
+                    "hazard ratio can be estimated for it."
+                )
+            ref = reference.get(c, levels[0])
+            if ref not in levels:
+                raise SurvivalInputError(
+                    f"Reference level {ref!r} for '{c}' is not in the data; levels are {levels}."
+                )
+            for lev in levels:
+                ev = int(e[(col == lev).to_numpy()].sum())
+                if ev == 0:
+                    raise CoxFitError(
+                        f"No events among patients with {c} = {lev!r}; its hazard ratio cannot "
+                        "be estimated. Merge it with another level or leave it out."
+                    )
+            refs[c] = ref
+            for j, lev in enumerate(x for x in levels if x != ref):
+                name = f"_x{len(term_info)}_{j}"
+                design[name] = (col == lev).to_numpy(dtype=float)
+                term_info[name] = (f"{c}: {lev} vs {ref}", c, lev, ref)
+        else:
+            x = col.to_numpy(dtype=float)
+            if not np.isfinite(x).all():
+                raise SurvivalInputError(f"'{c}' contains infinite values.")
+            if np.ptp(x) == 0:
+                raise CoxFitError(f"'{c}' has the same value for every patient; it cannot be used.")
+            name = f"_x{len(term_info)}"
+            design[name] = x
+            term_info[name] = (str(c), c, None, None)
+    strata_names = []
+    for j, c in enumerate(strata_cols):
+        name = f"_s{j}"
+        design[name] = data[c].to_numpy()
+        strata_names.append(name)
+    design["_time"] = t
+    design["_event"] = e.astype(int)
+
+    cph = CoxPHFitter(alpha=alpha)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            cph.fit(design, "_time", "_event", strata=strata_names or None)
+        except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
+            raise CoxFitError(
+                "The Cox model did not converge. This usually means a covariate (almost) "
+                "perfectly predicts who has an event, two covariates carry the same "
+                "information, or a group is too small. Try fewer covariates or merge levels."
+            ) from exc
+    problems = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if problems:
+        raise CoxFitError(
+            "The Cox model estimates are unreliable (lifelines reports a convergence problem: "
+            "possibly complete separation, a covariate with almost no variation, or "
+            "collinearity). Try fewer covariates or merge small groups."
+        )
+    summ = cph.summary
+    ci = 100 * (1 - alpha)
+    table = pd.DataFrame(
+        {
+            "covariate": [term_info[i][1] for i in summ.index],
+            "level": [term_info[i][2] for i in summ.index],
+            "reference": [term_info[i][3] for i in summ.index],
+            "hr": summ["exp(coef)"].to_numpy(),
+            "lower": summ[f"exp(coef) lower {ci:g}%"].to_numpy(),
+            "upper": summ[f"exp(coef) upper {ci:g}%"].to_numpy(),
+            "p_value": summ["p"].to_numpy(),
+            "coef": summ["coef"].to_numpy(),
+            "se": summ["se(coef)"].to_numpy(),
+        },
+        index=pd.Index([term_info[i][0] for i in summ.index], name="term"),
+    )
+    if not np.isfinite(table[["hr", "lower", "upper"]].to_numpy()).all():
+        raise CoxFitError(
+            "Some hazard ratios are infinite or undefined (complete separation). Merge small "
+            "groups or leave the covariate out."
+        )
+    return CoxResult(
+        table=table,
+        n=int(t.size),
+        n_events=int(e.sum()),
+        n_excluded=n_excluded,
+        references=refs,
+        strata=tuple(strata_cols),
+        concordance=float(cph.concordance_index_),
+        alpha=float(alpha),
+    )
