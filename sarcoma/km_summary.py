@@ -1,0 +1,240 @@
+"""Survival of a (filtered) cohort by group: curves, summary table, at-risk table and the test.
+
+This is what the Survival page shows; every patient of the subset is either in a curve or
+counted in `excluded` with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
+from sarcoma.schema import ENDPOINTS
+from sarcoma.survival import (
+    KMResult,
+    LogRankResult,
+    SurvivalInputError,
+    format_median,
+    kaplan_meier,
+    logrank_test,
+    logrank_trend,
+    median_follow_up,
+)
+
+ALL = "All patients"
+TESTS = {
+    "logrank": "Log-rank",
+    "breslow": "Breslow (generalised Wilcoxon)",
+    "tarone-ware": "Tarone-Ware",
+    "peto": "Peto-Peto",
+    "trend": "Log-rank test for trend",
+}
+CONF_TYPES = {
+    "log-log": "log-log transformed (Kalbfleisch-Prentice; lifelines/SAS default), median CI by Brookmeyer-Crowley",
+    "log": "log transformed (R survfit default), median CI by Brookmeyer-Crowley",
+    "plain": "plain (linear), median CI by Brookmeyer-Crowley",
+    "spss": "SPSS-compatible: median ± 1.96 × SE(median), SE by Collett's density-based formula",
+}
+DEFAULT_MIN_GROUP = 5
+
+
+def format_p(p: float) -> str:
+    """p-value as printed in clinical papers: three decimals, "< 0.001" below that."""
+    if p is None or not math.isfinite(p):
+        return "p not computed"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
+
+
+def endpoint_columns(endpoint: str) -> tuple[str, str]:
+    try:
+        return ENDPOINTS[endpoint]
+    except KeyError:
+        raise ValueError(f"Unknown endpoint {endpoint!r}; choose one of {', '.join(ENDPOINTS)}.") from None
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    reason: str
+    n: int
+    patient_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupedSurvival:
+    endpoint: str
+    grouping: str | None
+    grouping_label: str
+    curves: dict[str, KMResult]
+    table: pd.DataFrame
+    at_risk: pd.DataFrame
+    test: LogRankResult | None
+    test_name: str | None
+    test_note: str | None
+    conf_type: str
+    follow_up: tuple[float, float, float]
+    n_subset: int
+    excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
+    small_groups: tuple[str, ...] = ()
+
+    @property
+    def n_analysed(self) -> int:
+        return int(sum(c.n for c in self.curves.values()))
+
+    def test_label(self) -> str | None:
+        """One line for the figure: test, statistic, df and p, with a small-group warning."""
+        if self.test is None:
+            return self.test_note
+        text = f"{self.test_name}: χ² = {self.test.statistic:.2f}, df = {self.test.df}, {format_p(self.test.p_value)}"
+        if self.test.stratified:
+            text += " (stratified by centre)"
+        if self.small_groups:
+            text += f"<br>⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
+        return text
+
+    def methods_note(self) -> str:
+        return (
+            f"Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[self.conf_type]}. "
+            + (f"Groups compared with the {self.test_name.lower()} test." if self.test_name else "")
+        )
+
+
+def at_risk_times(max_time: float, step: float | None = None) -> list[float]:
+    """Tick times for the at-risk table: every 6 months up to 36, then 12 (or the given step)."""
+    if not np.isfinite(max_time) or max_time <= 0:
+        return [0.0]
+    if step is None:
+        step = 3.0 if max_time <= 24 else 6.0 if max_time <= 60 else 12.0
+    return [float(t) for t in np.arange(0.0, max_time + 1e-9, step)]
+
+
+def number_at_risk(time: np.ndarray, times: Sequence[float]) -> np.ndarray:
+    """Patients still under observation (time >= t) at each t, as in SPSS/R at-risk tables."""
+    sorted_t = np.sort(np.asarray(time, float))
+    return len(sorted_t) - np.searchsorted(sorted_t, np.asarray(times, float), side="left")
+
+
+def survival_by_group(
+    df: pd.DataFrame,
+    endpoint: str,
+    grouping: str | None = None,
+    *,
+    conf_type: str = "log-log",
+    test: str = "logrank",
+    stratify_by_center: bool = False,
+    rate_times: Sequence[float] = (6.0, 12.0, 24.0),
+    min_group_size: int = DEFAULT_MIN_GROUP,
+    line_cut: int = DEFAULT_LINE_CUT,
+    at_risk_step: float | None = None,
+) -> GroupedSurvival:
+    """KM curves of `df` for one endpoint, optionally by a grouping variable (see groupings)."""
+    tcol, ecol = endpoint_columns(endpoint)
+    if test not in TESTS:
+        raise ValueError(f"Unknown test {test!r}; choose one of {', '.join(TESTS)}.")
+    ids = df["patient_id"].astype(str) if "patient_id" in df else pd.Series(df.index.astype(str), index=df.index)
+    time = pd.to_numeric(df[tcol], errors="coerce") if tcol in df else pd.Series(np.nan, index=df.index)
+    event = pd.to_numeric(df[ecol], errors="coerce") if ecol in df else pd.Series(np.nan, index=df.index)
+    usable = time.notna() & event.notna()
+    excluded = []
+    if (~usable).any():
+        excluded.append(Exclusion(f"no usable {endpoint} time or event recorded (see the data-quality report)", int((~usable).sum()), tuple(ids[~usable])))
+
+    groupings = make_groupings(line_cut)
+    if grouping is None:
+        labels = pd.Series(ALL, index=df.index, dtype=object)
+        grouping_label, g = "All patients", None
+    else:
+        g = groupings[grouping]
+        labels = g.make(df)
+        grouping_label = g.label
+        no_group = usable & labels.isna()
+        if no_group.any():
+            excluded.append(Exclusion(f"{g.label} not recorded", int(no_group.sum()), tuple(ids[no_group])))
+    keep = usable & labels.notna()
+    t, e, lab = time[keep].to_numpy(float), event[keep].to_numpy(int), labels[keep]
+    levels = level_order(lab, g)
+
+    curves = {lv: kaplan_meier(t[(lab == lv).to_numpy()], e[(lab == lv).to_numpy()], conf_type=conf_type) for lv in levels}
+    max_time = float(t.max()) if len(t) else 0.0
+    ticks = at_risk_times(max_time, at_risk_step)
+    at_risk = pd.DataFrame(
+        [number_at_risk(t[(lab == lv).to_numpy()], ticks) for lv in levels], index=levels, columns=ticks
+    )
+    table = _summary_table(curves, rate_times, min_group_size)
+    small = tuple(lv for lv, c in curves.items() if c.n < min_group_size)
+
+    result_test, test_name, note = None, None, None
+    if len(levels) >= 2:
+        strata = None
+        if stratify_by_center and "center" in df:
+            centers = df.loc[keep, "center"]
+            if centers.notna().all() and centers.nunique() > 1:
+                strata = centers.to_numpy()
+            else:
+                note = "Not stratified: centre is missing for some patients or there is a single centre."
+        try:
+            if test == "trend":
+                result_test = logrank_trend(t, e, lab.to_numpy(), scores=None if g is None or not g.ordered else _scores(levels), strata=strata)
+            else:
+                result_test = logrank_test(t, e, lab.to_numpy(), strata=strata, weights=test)
+            test_name = TESTS[test]
+        except SurvivalInputError as exc:
+            note = f"{TESTS[test]} not computed: {exc}"
+        if test == "trend" and g is not None and not g.ordered:
+            note = "Trend test uses groups in the order shown; this grouping has no natural order."
+    elif grouping is not None:
+        note = "Only one group in the current selection: no comparison possible."
+
+    fu = median_follow_up(t, e) if len(t) else None
+    follow = (fu.median, fu.median_lower, fu.median_upper) if fu is not None else (math.nan,) * 3
+    return GroupedSurvival(
+        endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,
+        at_risk=at_risk, test=result_test, test_name=test_name, test_note=note, conf_type=conf_type,
+        follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small,
+    )
+
+
+def _scores(levels: list[str]) -> list[float]:
+    return [float(i + 1) for i in range(len(levels))]
+
+
+def _summary_table(curves: dict[str, KMResult], rate_times: Sequence[float], min_group_size: int) -> pd.DataFrame:
+    rows = []
+    for lv, c in curves.items():
+        row = {
+            "Group": lv,
+            "n": c.n,
+            "Events": c.n_events,
+            "Median (95% CI), months": format_median(c.median, c.median_lower, c.median_upper),
+            "median": c.median,
+            "median_lower": c.median_lower,
+            "median_upper": c.median_upper,
+        }
+        if rate_times:
+            est = c.survival_at(np.asarray(rate_times, float))
+            s, lo, hi = (np.atleast_1d(np.asarray(x, float)) for x in _unpack(est))
+            for i, rt in enumerate(rate_times):
+                row[f"{rt:g}-month rate (95% CI)"] = _rate_text(s[i], lo[i], hi[i])
+                row[f"rate_{rt:g}"] = s[i]
+        row["Small group"] = c.n < min_group_size
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _unpack(est: object) -> tuple[object, object, object]:
+    """survival_at may return a tuple (estimate, lower, upper) or an object with those fields."""
+    if isinstance(est, tuple):
+        return est[0], est[1], est[2]
+    return est.survival, est.lower, est.upper
+
+
+def _rate_text(s: float, lo: float, hi: float) -> str:
+    if not np.isfinite(s):
+        return "not estimable (beyond follow-up)"
+    return f"{100 * s:.1f}% ({100 * lo:.1f}-{100 * hi:.1f})" if np.isfinite(lo) and np.isfinite(hi) else f"{100 * s:.1f}%"

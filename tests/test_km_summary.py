@@ -1,0 +1,122 @@
+"""Survival by group (what the Survival page shows), pinned to lifelines and to hand counts."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test, multivariate_logrank_test
+
+from sarcoma.km_summary import format_p, number_at_risk, survival_by_group
+
+
+def cohort(n=90, seed=0):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "patient_id": [f"P{i:03d}" for i in range(n)],
+            "pfs_months": rng.exponential(6, n).round(1),
+            "pfs_event": rng.integers(0, 2, n),
+            "os_months": rng.exponential(15, n).round(1),
+            "os_event": rng.integers(0, 2, n),
+            "line_of_therapy": rng.integers(1, 6, n),
+            "histotype": rng.choice(["UPS", "LMS", "LPS"], n),
+            "center": rng.choice(["A", "B", "C"], n),
+        }
+    )
+    df.loc[[3, 7], "pfs_months"] = np.nan  # missing PFS: excluded from PFS only
+    df.loc[11, "line_of_therapy"] = np.nan  # no line: excluded from the line comparison only
+    return df
+
+
+def test_format_p():
+    assert format_p(0.0004) == "p < 0.001"
+    assert format_p(0.02749) == "p = 0.027"
+    assert format_p(float("nan")) == "p not computed"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=60), st.lists(st.floats(0, 40), min_size=1, max_size=8))
+def test_number_at_risk_counts_patients_still_observed(times, ticks):
+    # Hand definition: a patient is at risk at t when their follow-up time is >= t.
+    t = np.array(times, float)
+    expected = [int((t >= x).sum()) for x in ticks]
+    assert number_at_risk(t, ticks).tolist() == expected
+
+
+def test_groups_medians_and_test_match_lifelines():
+    df = cohort()
+    res = survival_by_group(df, "PFS", "histotype")
+    usable = df.dropna(subset=["pfs_months"])
+    for level, curve in res.curves.items():
+        part = usable[usable["histotype"] == level]
+        kmf = KaplanMeierFitter().fit(part["pfs_months"], part["pfs_event"])
+        assert curve.n == len(part)
+        assert curve.median == pytest.approx(kmf.median_survival_time_) or (
+            math.isnan(curve.median) and math.isinf(kmf.median_survival_time_)
+        )
+    ref = multivariate_logrank_test(usable["pfs_months"], usable["histotype"], usable["pfs_event"])
+    assert res.test.p_value == pytest.approx(ref.p_value, rel=1e-9)
+    assert res.test.df == 2
+    # No patient disappears: analysed + excluded = everyone in the subset.
+    assert res.n_analysed + sum(e.n for e in res.excluded) == len(df)
+    assert res.excluded[0].patient_ids == ("P003", "P007")
+
+
+def test_line_grouping_two_levels_matches_lifelines_two_sample_test():
+    df = cohort(seed=2)
+    res = survival_by_group(df, "OS", "line_2")
+    assert list(res.curves) == ["1-2", "≥3"]
+    usable = df.dropna(subset=["line_of_therapy"])
+    early = usable["line_of_therapy"] <= 2
+    ref = logrank_test(
+        usable.loc[early, "os_months"], usable.loc[~early, "os_months"],
+        usable.loc[early, "os_event"], usable.loc[~early, "os_event"],
+    )
+    assert res.test.statistic == pytest.approx(ref.test_statistic, rel=1e-9)
+    assert [e.n for e in res.excluded] == [1]
+    assert "Line of therapy" in res.excluded[0].reason
+
+
+def test_at_risk_table_starts_with_group_sizes():
+    res = survival_by_group(cohort(), "OS", "histotype")
+    assert res.at_risk[0.0].to_dict() == {k: c.n for k, c in res.curves.items()}
+
+
+def test_rates_at_fixed_times_match_lifelines():
+    df = cohort(seed=3)
+    res = survival_by_group(df, "OS", None, rate_times=(6.0, 12.0))
+    kmf = KaplanMeierFitter().fit(df["os_months"], df["os_event"])
+    assert res.table.loc[0, "rate_12"] == pytest.approx(float(kmf.survival_function_at_times(12.0).iloc[0]))
+
+
+def test_small_groups_are_flagged_in_the_test_label():
+    df = cohort(n=40, seed=4)
+    df.loc[:2, "histotype"] = "ASPS"
+    res = survival_by_group(df, "PFS", "histotype", min_group_size=5)
+    assert "ASPS" in res.small_groups
+    assert "fewer than the minimum size: ASPS" in res.test_label()
+
+
+def test_stratified_by_centre_is_said_and_single_centre_is_explained():
+    df = cohort(seed=5)
+    res = survival_by_group(df, "OS", "histotype", stratify_by_center=True)
+    assert res.test.stratified and "stratified by centre" in res.test_label()
+    df["center"] = "A"
+    res = survival_by_group(df, "OS", "histotype", stratify_by_center=True)
+    assert not res.test.stratified and "single centre" in res.test_note
+
+
+def test_one_group_gives_a_note_not_an_error():
+    df = cohort(seed=6)
+    df["histotype"] = "UPS"
+    res = survival_by_group(df, "OS", "histotype")
+    assert res.test is None and "Only one group" in res.test_label()
+
+
+def test_unknown_endpoint_is_a_clear_error():
+    with pytest.raises(ValueError, match="Unknown endpoint"):
+        survival_by_group(cohort(), "DFS")
