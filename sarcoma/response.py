@@ -359,35 +359,43 @@ def response_table(
                 f"The cohort has no column {col!r} to use as the {role} column. "
                 f"Available columns: {', '.join(map(str, df.columns))}."
             )
-    missing_flags = [_is_missing(v) for v in df[response_col]]
     labels, _ = _normalise_labels(df[response_col])
+    label_idx = np.array([BEST_RESPONSES.index(lab) for lab in labels], dtype=np.int64)
+    missing = np.array([_is_missing(v) for v in df[response_col]], dtype=bool)
     groups = df[by]
     order = _group_order(groups, by)
+    clash = [g for g in order if str(g) in (TOTAL_LABEL, MISSING_GROUP_LABEL)]
+    if clash:
+        raise ResponseDataError(
+            f"Column {by!r} has a group called {str(clash[0])!r}, which is reserved for the "
+            "table's own rows; rename that group."
+        )
     group_missing = groups.isna().to_numpy()
+    masks: list[tuple[Any, np.ndarray]] = [
+        (key, (groups == key).to_numpy() & ~group_missing) for key in order
+    ]
+    if group_missing.any():
+        masks.append((MISSING_GROUP_LABEL, group_missing))
 
     rows: dict[Any, ResponseResult] = {}
-    total_counts = {k: 0 for k in BEST_RESPONSES}
-    total_missing = 0
-    keys: list[Any] = list(order) + ([MISSING_GROUP_LABEL] if group_missing.any() else [])
-    for key in keys:
-        if key is MISSING_GROUP_LABEL:
-            mask = group_missing
-        else:
-            mask = (groups == key).to_numpy() & ~group_missing
-        counts = {k: 0 for k in BEST_RESPONSES}
-        n_missing = 0
-        for lab, miss, m in zip(labels, missing_flags, mask, strict=True):
-            if m:
-                counts[lab] += 1
-                n_missing += int(miss)
-        rows[key] = _result_from_counts(counts, n_missing, denominator, alpha)
-        for k in BEST_RESPONSES:
-            total_counts[k] += counts[k]
-        total_missing += n_missing
+    total = np.zeros(len(BEST_RESPONSES), dtype=np.int64)
+    for key, mask in masks:
+        counts = np.bincount(label_idx[mask], minlength=len(BEST_RESPONSES))
+        rows[key] = _result_from_counts(
+            dict(zip(BEST_RESPONSES, counts.tolist(), strict=True)),
+            int(missing[mask].sum()),
+            denominator,
+            alpha,
+        )
+        total += counts
     # The Total row is built from the group rows' counts, never typed in separately.
-    rows[TOTAL_LABEL] = _result_from_counts(total_counts, total_missing, denominator, alpha)
-    table = pd.DataFrame([r.as_row() for r in rows.values()], index=pd.Index(list(rows), name=by))
-    return table
+    rows[TOTAL_LABEL] = _result_from_counts(
+        dict(zip(BEST_RESPONSES, total.tolist(), strict=True)),
+        sum(r.n_missing for r in rows.values()),
+        denominator,
+        alpha,
+    )
+    return pd.DataFrame([r.as_row() for r in rows.values()], index=pd.Index(list(rows), name=by))
 
 
 # --------------------------------------------------------------------------- association
@@ -449,7 +457,13 @@ class AssociationResult:
                 f"With Yates continuity correction: chi-square = {self.chi2_yates:.3f}, "
                 f"p = {self.chi2_yates_p:.4g}."
             )
-        parts.append(f"{self.method}: p = {self.exact_p:.4g}.")
+        if self.monte_carlo and self.mc_standard_error is not None:
+            parts.append(
+                f"{self.method}: p = {self.exact_p:.4g} "
+                f"(Monte-Carlo standard error {self.mc_standard_error:.2g})."
+            )
+        else:
+            parts.append(f"{self.method}: p = {self.exact_p:.4g}.")
         if self.expected_warning:
             parts.append(self.expected_warning)
         parts.extend(self.notes)

@@ -386,6 +386,15 @@ def test_response_table_keeps_categorical_order():
     assert list(response_table(df, "stage").index) == ["B", "A", "Total"]
 
 
+def test_response_table_reserved_group_name_and_empty_cohort():
+    df = pd.DataFrame({"center": ["Total", "Athens"], "best_response": ["CR", "PD"]})
+    with pytest.raises(ResponseDataError, match="group called 'Total'"):
+        response_table(df, "center")
+    empty = response_table(pd.DataFrame({"center": [], "best_response": []}), "center")
+    assert list(empty.index) == ["Total"]
+    assert empty.loc["Total", "n"] == 0 and math.isnan(empty.loc["Total", "ORR"])
+
+
 def test_response_table_errors_are_plain():
     df = pd.DataFrame({"histotype": ["UPS"], "best_response": ["CR"]})
     with pytest.raises(ResponseDataError, match="no column 'regimen_class'"):
@@ -576,6 +585,7 @@ def test_monte_carlo_close_to_exact_within_its_standard_error():
     res = association_test(JOB, exact="monte-carlo", n_resamples=20_000, seed=7)
     assert res.monte_carlo and res.n_resamples == 20_000 and res.seed == 7
     assert "Monte-Carlo" in res.method and "20,000" in res.method and "seed 7" in res.method
+    assert "Monte-Carlo standard error" in res.describe()
     se = math.sqrt(exact * (1 - exact) / 20_000)
     assert abs(res.exact_p - exact) < 4 * se
     assert res.mc_standard_error == pytest.approx(se, rel=0.05)
@@ -583,6 +593,24 @@ def test_monte_carlo_close_to_exact_within_its_standard_error():
     assert abs(res.exact_p - 0.7842) < 4 * se + 4 * math.sqrt(0.7842 * 0.2158 / 1e5)
     # Reproducible with the stated seed.
     assert fisher_freeman_halton_monte_carlo(JOB, n_resamples=20_000, seed=7) == res.exact_p
+
+
+def test_exact_rxc_on_mehta_patel_table_agrees_with_monte_carlo():
+    # The 5x7 sparse table of Mehta & Patel's JASA paper, used in R's fisher.test examples
+    # (src/library/stats/man/fisher.test.Rd, no p-value printed there). Independent check:
+    # scipy's Monte-Carlo Fisher test (random_table draws) within 4 standard errors.
+    mp6 = [
+        [1, 2, 2, 1, 1, 0, 1],
+        [2, 0, 0, 2, 3, 0, 0],
+        [0, 1, 1, 1, 2, 7, 3],
+        [1, 1, 2, 0, 0, 0, 1],
+        [0, 1, 1, 1, 1, 0, 0],
+    ]
+    exact = fisher_freeman_halton_exact(mp6)
+    assert exact is not None
+    mc = fisher_freeman_halton_monte_carlo(mp6, n_resamples=20_000, seed=5)
+    assert abs(exact - mc) < 4 * math.sqrt(mc * (1 - mc) / 20_000)
+    assert fisher_freeman_halton_exact(np.array(mp6).T) == pytest.approx(exact, rel=1e-9)
 
 
 def test_too_large_for_enumeration_falls_back_to_monte_carlo():
