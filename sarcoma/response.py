@@ -718,9 +718,12 @@ def fisher_freeman_halton_exact(
     column is summed by binary search instead of being expanded.
     ``enumeration_limit`` caps the work (edges generated plus partial tables expanded).
     """
-    t = np.asarray(table, dtype=np.int64)
-    if t.ndim != 2:
+    raw = np.asarray(table, dtype=float)
+    if raw.ndim != 2:
         raise ResponseDataError("The table must be two-dimensional (rows x columns of counts).")
+    if not np.isfinite(raw).all() or (raw < 0).any() or (raw != np.round(raw)).any():
+        raise ResponseDataError("The table must contain whole, non-negative patient counts.")
+    t = raw.astype(np.int64)
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
     if t.shape[0] < 2 or t.shape[1] < 2:
         return 1.0  # a single row or column admits only the observed table

@@ -724,6 +724,14 @@ def test_response_crosstab_outcomes():
     assert abs(res.exact_p - mc) < 4 * math.sqrt(mc * (1 - mc) / 20_000)
 
 
+def test_exact_function_rejects_bad_counts_and_trivial_tables():
+    with pytest.raises(ResponseDataError, match="non-negative"):
+        fisher_freeman_halton_exact([[1, -2], [3, 4]])
+    with pytest.raises(ResponseDataError, match="two-dimensional"):
+        fisher_freeman_halton_exact([1, 2, 3])
+    assert fisher_freeman_halton_exact([[0, 3], [0, 4]]) == 1.0  # one column left
+
+
 def test_bad_association_options():
     with pytest.raises(ResponseDataError, match="exact must be"):
         association_test(JOB, exact="yes")
