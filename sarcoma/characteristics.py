@@ -129,7 +129,8 @@ class Variable:
 
 
 def _line_labels(values: pd.Series) -> pd.Series:
-    return line_group(values, DEFAULT_LINE_CUT)
+    # Check first: line_group would quietly turn unreadable text into a missing value.
+    return line_group(_as_number(values, "line_of_therapy"), DEFAULT_LINE_CUT)
 
 
 VARIABLES: tuple[Variable, ...] = (

@@ -184,10 +184,10 @@ def _check_ae_table(adverse_events: pd.DataFrame, cohort: pd.DataFrame | None = 
     return ae
 
 
-def _per_patient(ae: pd.DataFrame, cohort: pd.DataFrame, values: pd.Series, how: str) -> pd.Series:
-    """Aggregate an event-level boolean per patient, aligned to the cohort rows.
+def _per_patient(ae: pd.DataFrame, cohort: pd.DataFrame, values: pd.Series) -> pd.Series:
+    """Event-level yes/no aggregated per patient, aligned to the cohort rows.
 
-    how="any": yes if any event is yes; no if all events are no; not recorded otherwise.
+    Yes if any of the patient's events is yes; no if all are no; not recorded otherwise.
     Patients without events get <NA> (the caller decides what the absence means).
     """
     v = values.astype("boolean")
@@ -197,7 +197,6 @@ def _per_patient(ae: pd.DataFrame, cohort: pd.DataFrame, values: pd.Series, how:
     per = pd.Series(pd.NA, index=any_yes.index, dtype="boolean")
     per[all_known] = False
     per[any_yes] = True
-    assert how == "any"
     return pd.Series(
         per.reindex(cohort["patient_id"].astype(str)).to_numpy(), index=cohort.index, dtype="boolean"
     )
@@ -249,10 +248,10 @@ def ae_summary(cohort: pd.DataFrame, adverse_events: pd.DataFrame | None = None)
     no_ae = (any_ae == False).fillna(False).astype(bool)  # noqa: E712
 
     def graded(lo: int, hi: int) -> pd.Series:
-        """Had an AE of grade lo..hi (per patient, Kleene)."""
+        """Had an AE of grade lo..hi: yes / no / not recorded per patient."""
         srcs = [
-            # The worst grade tells whether the patient had one in [lo, hi] only when lo..hi tops
-            # the scale or the worst grade falls inside/below the band.
+            # A worst grade inside the band means yes, below it means no; above it says nothing
+            # (a patient whose worst AE is grade 5 may also have had a grade 3 one).
             pd.Series(pd.NA, index=cohort.index, dtype="boolean")
             .mask(grade.between(lo, hi), True)
             .mask(grade < lo, False),
@@ -260,13 +259,13 @@ def ae_summary(cohort: pd.DataFrame, adverse_events: pd.DataFrame | None = None)
         ]
         if ae is not None:
             in_band = ae["grade"].between(lo, hi).astype("boolean").mask(ae["grade"].isna(), pd.NA)
-            srcs.append(_per_patient(ae, cohort, in_band, "any"))
+            srcs.append(_per_patient(ae, cohort, in_band))
         return _kleene_or(*srcs)
 
     def consequence(column: str, ae_column: str) -> pd.Series:
         srcs = [_flag(cohort, column), pd.Series(pd.NA, index=cohort.index, dtype="boolean").mask(no_ae, False)]
         if ae is not None and ae[ae_column].notna().any():
-            srcs.append(_per_patient(ae, cohort, ae[ae_column], "any"))
+            srcs.append(_per_patient(ae, cohort, ae[ae_column]))
         return _kleene_or(*srcs)
 
     def patients(measure: str, status: pd.Series, note: str = "") -> dict:

@@ -311,6 +311,8 @@ def test_clear_errors():
         characteristics_table(cohort, by="colour")
     with pytest.raises(CharacteristicsError, match="must contain numbers.*'unknown'"):
         characteristics_table(cohort.assign(age=cohort["age"].astype(object).where(cohort.index != 0, "unknown")))
+    with pytest.raises(CharacteristicsError, match="'line_of_therapy' must contain numbers.*'first'"):
+        characteristics_table(cohort.assign(line_of_therapy=["first"] + [1] * 9))
     with pytest.raises(CharacteristicsError, match="must be yes/no"):
         characteristics_table(cohort.assign(met_liver=["maybe"] * 10))
     with pytest.raises(CharacteristicsError, match="P1 appear"):
