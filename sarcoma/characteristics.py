@@ -312,13 +312,13 @@ def _levels(labels: pd.Series, variable: Variable) -> list[str]:
     return known + extra
 
 
-def _column_sets(cohort: pd.DataFrame, groups: _Groups | None) -> list[tuple[str, pd.Series]]:
+def _column_sets(cohort: pd.DataFrame, groups: _Groups | None) -> list[tuple[str, np.ndarray]]:
     """(column label, boolean row mask) for the overall column and each group column."""
-    everyone = pd.Series(True, index=cohort.index)
-    cols = [(OVERALL_LABEL, everyone)]
+    cols = [(OVERALL_LABEL, np.ones(len(cohort), dtype=bool))]
     if groups is not None:
-        cols += [(g, groups.labels == g) for g in groups.order]
-        not_recorded = groups.labels.isna()
+        labels = groups.labels.to_numpy(dtype=object)
+        cols += [(g, labels == g) for g in groups.order]
+        not_recorded = groups.labels.isna().to_numpy()
         if not_recorded.any():
             cols.append((GROUP_MISSING_LABEL, not_recorded))
     return cols
@@ -350,25 +350,27 @@ def _flag_missing_label(variable: Variable, flag_label: str) -> str:
     return MISSING_LABEL if variable.kind == "flag" else f"{flag_label}: {MISSING_LABEL.lower()}"
 
 
-def _variable_rows(cohort: pd.DataFrame, variable: Variable, columns: list[tuple[str, pd.Series]]) -> list[dict]:
+def _variable_rows(cohort: pd.DataFrame, variable: Variable, columns: list[tuple[str, np.ndarray]]) -> list[dict]:
     rows: list[dict] = []
     if variable.kind == "categorical":
         (col,) = variable.columns
         labels = _as_labels(cohort[col] if variable.transform is None else variable.transform(cohort[col]))
         levels = _levels(labels, variable)
+        arr, missing = labels.to_numpy(dtype=object), labels.isna().to_numpy()
         for level in levels:
+            is_level = arr == level
             for group, mask in columns:
-                rows.append(_row(variable, level, "count", group, int(mask.sum()), int((mask & (labels == level)).sum())))
-        if labels.isna().any():
+                rows.append(_row(variable, level, "count", group, int(mask.sum()), int((mask & is_level).sum())))
+        if missing.any():
             for group, mask in columns:
-                rows.append(_row(variable, MISSING_LABEL, "missing", group, int(mask.sum()), int((mask & labels.isna()).sum())))
+                rows.append(_row(variable, MISSING_LABEL, "missing", group, int(mask.sum()), int((mask & missing).sum())))
     elif variable.kind in ("flag", "flags"):
         for col, flag_label in zip(variable.columns, variable.levels, strict=True):
             if col not in cohort.columns:
                 continue
             flag = _as_flag(cohort[col], col)
-            yes = flag.fillna(False).astype(bool)
-            missing = flag.isna()
+            yes = flag.fillna(False).to_numpy(dtype=bool)
+            missing = flag.isna().to_numpy()
             for group, mask in columns:
                 rows.append(_row(variable, flag_label, "count", group, int(mask.sum()), int((mask & yes).sum())))
             if missing.any():
@@ -379,16 +381,17 @@ def _variable_rows(cohort: pd.DataFrame, variable: Variable, columns: list[tuple
                     )
     elif variable.kind == "continuous":
         (col,) = variable.columns
-        values = _as_number(cohort[col], col)
+        values = _as_number(cohort[col], col).to_numpy()
+        missing = np.isnan(values)
         for group, mask in columns:
-            v = values[mask].dropna().to_numpy()
+            v = values[mask & ~missing]
             summary = (
                 {"median": float(np.median(v)), "min": float(v.min()), "max": float(v.max())} if v.size else {}
             )
             rows.append(_row(variable, "median (range)", "summary", group, int(mask.sum()), int(v.size), **summary))
-        if values.isna().any():
+        if missing.any():
             for group, mask in columns:
-                rows.append(_row(variable, MISSING_LABEL, "missing", group, int(mask.sum()), int((mask & values.isna()).sum())))
+                rows.append(_row(variable, MISSING_LABEL, "missing", group, int(mask.sum()), int((mask & missing).sum())))
     else:  # pragma: no cover - VARIABLES is fixed above
         raise AssertionError(variable.kind)
     return rows
@@ -431,8 +434,11 @@ def _categorical_test(labels: pd.Series, groups: pd.Series) -> tuple[float, str,
     keep = labels.notna() & groups.notna()
     if not keep.any():
         return math.nan, "", "not tested: no patient with both values recorded"
-    table = pd.crosstab(labels[keep], groups[keep]).to_numpy()
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    # Counting with factorize + bincount: pd.crosstab is ~20x slower on these small tables.
+    rows, _ = pd.factorize(labels[keep])
+    cols, _ = pd.factorize(groups[keep])
+    n_cols = cols.max() + 1
+    table = np.bincount(rows * n_cols + cols, minlength=(rows.max() + 1) * n_cols).reshape(-1, n_cols)
     if table.shape[0] < 2 or table.shape[1] < 2:
         return math.nan, "", "not tested: only one level or one group with data"
     result = stats.chi2_contingency(table, correction=False)
