@@ -1,0 +1,972 @@
+"""Read a centre's cohort export (CSV or XLSX) into the canonical schema, with a quality report.
+
+Public API:
+    load_cohort(source, *, column_map=None, sheet=None) -> (cohort DataFrame, DataQualityReport)
+    load_adverse_events(source, *, sheet=None, column_map=None, patient_ids=None)
+        -> (AE DataFrame, DataQualityReport)
+    template_csv() -> bytes;  data_dictionary_markdown() -> str
+    CohortReadError (a ValueError): the file cannot be used; the message says what to do.
+
+A workbook with a second sheet named like "Adverse events", "AE" or "Toxicity" has that table
+read too: `report.adverse_events` (DataFrame) and `report.adverse_events_report`.
+
+Survival rules (also in docs/data-dictionary.md):
+  * PFS and OS come from `pfs_months` + `pfs_event` / `os_months` + `os_event` when both are
+    present and valid for the row; otherwise from dates, months = days / 30.4375:
+      PFS: event = earliest of progression and death (event 1); if neither, censored (0) at
+           the last follow-up date.
+      OS:  event = death (1); otherwise censored (0) at the last follow-up date.
+  * Contradictory dates exclude the endpoint for that row: death before treatment start
+    (PFS and OS), progression before start or after death (PFS), last follow-up before start
+    (when it is the censoring date), an event column saying 0 while the event date is given.
+  * A row missing one endpoint still counts for the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sarcoma import ingest_headers as headers
+from sarcoma import ingest_values as values
+from sarcoma import schema, vocab
+from sarcoma.ingest_read import (
+    MAX_UPLOAD_BYTES,
+    CohortReadError,
+    Grid,
+    choose_sheet,
+    open_workbook,
+    read_sheet_grid,
+    read_text_grid,
+    read_upload,
+    sniff_format,
+)
+from sarcoma.quality import DataQualityReport, IssueLog
+
+__all__ = [
+    "MAX_UPLOAD_BYTES",
+    "CohortReadError",
+    "DataQualityReport",
+    "LABELS",
+    "data_dictionary_markdown",
+    "load_adverse_events",
+    "load_cohort",
+    "template_csv",
+]
+
+# Human names used in messages ("PFS time is negative (-2.0)").
+LABELS: dict[str, str] = {
+    "patient_id": "Patient ID", "center": "Centre", "sex": "Sex", "age": "Age",
+    "disease_stage": "Disease stage", "histotype": "Histotype", "histotype_detail": "Histotype detail",
+    "histotype_original": "Histotype as written", "primary_site": "Primary site",
+    "met_lung": "Lung metastases", "met_liver": "Liver metastases", "met_other": "Other metastases",
+    "n_met_sites": "Number of metastatic sites", "periop_chemo": "Perioperative chemotherapy",
+    "primary_surgery": "Primary surgery", "prior_anthracycline": "Prior anthracycline",
+    "prior_gemcitabine": "Prior gemcitabine", "prior_trabectedin": "Prior trabectedin",
+    "prior_tki": "Prior TKI", "prior_other": "Other prior therapy", "prior_lines": "Prior lines",
+    "line_of_therapy": "Line of therapy", "regimen": "Regimen", "regimen_class": "Regimen class",
+    "treatment_start": "Treatment start date", "progression_date": "Progression date",
+    "death_date": "Death date", "last_follow_up": "Last follow-up date", "pfs_months": "PFS time",
+    "pfs_event": "PFS event", "os_months": "OS time", "os_event": "OS event",
+    "best_response": "Best response", "best_pct_change": "Best % change",
+    "on_treatment": "On treatment", "discontinuation_reason": "Discontinuation reason",
+    "any_ae": "Any AE", "max_ae_grade": "Maximum AE grade", "ae_delay": "AE delay",
+    "ae_discontinuation": "AE discontinuation", "pdl1": "PD-L1", "tmb": "TMB", "msi": "MSI",
+    "term": "AE term", "grade": "AE grade", "led_to_delay": "Led to delay",
+    "led_to_discontinuation": "Led to discontinuation",
+}
+assert set(schema.COLUMN_NAMES) <= set(LABELS)
+
+# Per-column parsing beyond the schema kind: (lo, hi, unit keys).
+_NUMBER_RULES: dict[str, tuple[float | None, float | None, frozenset[str]]] = {
+    "age": (0, 120, frozenset({"years", "year", "yrs", "yr", "y", "yo", "ar", "jahre", "ετων"})),
+    "n_met_sites": (0, 30, frozenset()),
+    "prior_lines": (0, 30, frozenset({"lines", "line", "prior"})),
+    "line_of_therapy": (1, 31, frozenset()),
+    "max_ae_grade": (0, 5, frozenset({"grade", "g"})),
+    "pfs_months": (None, None, frozenset({"months", "month", "mo", "mos", "m", "mnd", "monate", "mois"})),
+    "os_months": (None, None, frozenset({"months", "month", "mo", "mos", "m", "mnd", "monate", "mois"})),
+    "best_pct_change": (-100, 10000, frozenset({"%"})),
+    "tmb": (0, 10000, frozenset({"mutmb", "mutsmb", "mutationsmb", "mutationmb", "mb", "mutations"})),
+    "grade": (1, 5, frozenset({"grade", "g"})),
+}
+_CATEGORY_RULES: dict[str, tuple[dict[str, str], tuple[str, ...], str | None]] = {
+    "sex": (vocab.SEX_LOOKUP, schema.SEXES, None),
+    "disease_stage": (vocab.STAGE_LOOKUP, schema.STAGES, None),
+    "primary_site": (vocab.SITE_LOOKUP, schema.PRIMARY_SITES, "Other"),
+    "discontinuation_reason": (vocab.DISCONTINUATION_LOOKUP, schema.DISCONTINUATION_REASONS, "Other"),
+    "msi": (vocab.MSI_LOOKUP, ("High", "Low"), None),
+    "best_response": (vocab.RESPONSE_LOOKUP, schema.BEST_RESPONSES, None),
+    "regimen_class": (vocab.REGIMEN_CLASS_LOOKUP, schema.REGIMEN_CLASSES, None),
+}
+_ENDPOINT_COLUMNS = frozenset({"pfs_months", "pfs_event", "os_months", "os_event", "best_response"})
+_DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_follow_up")
+_UNEXPECTED = "The file could not be read because of an unexpected problem"
+HEADER_SEARCH_ROWS = 10  # a title block above the header row is skipped if it is this short
+
+
+# --- Public API -----------------------------------------------------------------------------------
+
+
+def load_cohort(
+    source: Any,
+    *,
+    column_map: Mapping[str, str | None] | None = None,
+    sheet: str | int | None = None,
+    max_bytes: int | None = MAX_UPLOAD_BYTES,
+) -> tuple[pd.DataFrame, DataQualityReport]:
+    """Read a cohort export into the canonical schema and report every problem found.
+
+    `source` is a path, raw bytes, or a file-like upload (BytesIO, Streamlit UploadedFile).
+    CSV/TSV/TXT or XLSX, decided by content. `column_map` maps source headers to canonical
+    names (None ignores a column); `sheet` picks the patient sheet (name or 0-based index,
+    default: the first sheet not named like an AE sheet). `max_bytes=None` lifts the 50 MB
+    upload cap (benchmarks only). Returns (cohort, report): the cohort has the canonical
+    columns present plus `histotype_original`, derived `line_of_therapy`/`regimen_class` and
+    `source_row` (spreadsheet row number, header = row 1). See the module docstring for the
+    survival rules. Raises CohortReadError for anything the user must fix.
+    """
+    try:
+        return _load_cohort(source, column_map, sheet, max_bytes)
+    except CohortReadError:
+        raise
+    except MemoryError as exc:
+        raise CohortReadError(
+            "The file is too large to analyse on this machine. Remove unneeded columns or rows "
+            "and upload again."
+        ) from exc
+    except Exception as exc:  # a bug must still reach the user as a readable message
+        raise CohortReadError(
+            f"{_UNEXPECTED} ({type(exc).__name__}). Check that the file is a cohort table "
+            "exported from Excel or SPSS, or try the template; if it persists, report it."
+        ) from exc
+
+
+def load_adverse_events(
+    source: Any,
+    *,
+    sheet: str | int | None = None,
+    column_map: Mapping[str, str | None] | None = None,
+    patient_ids: Any = None,
+    max_bytes: int | None = MAX_UPLOAD_BYTES,
+) -> tuple[pd.DataFrame, DataQualityReport]:
+    """Read the optional adverse-event table (schema.AE_COLUMNS, one row per event).
+
+    From a CSV, or from a workbook sheet (`sheet`, else the sheet named like "Adverse events",
+    "AE" or "Toxicity", else the only sheet). With `patient_ids` (e.g. cohort["patient_id"]),
+    events of patients not in the cohort are excluded and reported. The report has one
+    endpoint, "AE": rows usable (patient ID and term present).
+    """
+    try:
+        upload = read_upload(source, max_bytes)
+        fmt = sniff_format(upload.data)
+        sheets: list[str] = []
+        if fmt == "xlsx":
+            wb = open_workbook(upload.data)
+            sheets = list(wb.sheetnames)
+            name = choose_sheet(sheets, sheet, want_ae=True)
+            if name is None:
+                if len(sheets) != 1:
+                    raise CohortReadError(
+                        "The workbook has no sheet named like 'Adverse events', 'AE' or "
+                        "'Toxicity'. Choose the sheet that holds the adverse events. Sheets: "
+                        + ", ".join(f"'{n}'" for n in sheets) + "."
+                    )
+                name = sheets[0]
+            grid = read_sheet_grid(wb, name)
+            wb.close()
+        else:
+            grid = read_text_grid(upload.data)
+        events, report = _read_ae_grid(grid, column_map, patient_ids)
+        report.file_name = upload.name
+        report.sheets = sheets
+        return events, report
+    except CohortReadError:
+        raise
+    except Exception as exc:
+        raise CohortReadError(
+            f"{_UNEXPECTED} in the adverse-event table ({type(exc).__name__}). Check the file "
+            "or try the template."
+        ) from exc
+
+
+# --- Orchestration ----------------------------------------------------------------------------------
+
+
+def _load_cohort(
+    source: Any, column_map: Mapping[str, str | None] | None, sheet: str | int | None, max_bytes: int | None
+) -> tuple[pd.DataFrame, DataQualityReport]:
+    upload = read_upload(source, max_bytes)
+    fmt = sniff_format(upload.data)
+    ae_grid: Grid | None = None
+    sheets: list[str] = []
+    if fmt == "xlsx":
+        wb = open_workbook(upload.data)
+        sheets = list(wb.sheetnames)
+        name = choose_sheet(sheets, sheet, want_ae=False)
+        if name is None:
+            raise CohortReadError("The workbook has no sheets. Upload the workbook with the patient table.")
+        grid = read_sheet_grid(wb, name)
+        ae_name = choose_sheet(sheets, None, want_ae=True)
+        if ae_name is not None and ae_name != name:
+            ae_grid = read_sheet_grid(wb, ae_name)
+        wb.close()
+    else:
+        grid = read_text_grid(upload.data)
+    del upload.data  # the raw bytes are no longer needed; free them before parsing
+    cohort, report = _read_patient_grid(grid, column_map)
+    report.file_name = upload.name
+    report.sheets = sheets
+    if ae_grid is not None:
+        try:
+            events, ae_report = _read_ae_grid(ae_grid, None, cohort["patient_id"])
+        except CohortReadError as exc:
+            report.warnings.append(f"The sheet '{ae_grid.sheet}' was not read as adverse events: {exc}")
+        else:
+            report.adverse_events = events
+            report.adverse_events_report = ae_report
+            report.warnings.append(
+                f"Adverse events read from sheet '{ae_grid.sheet}': {ae_report.analysed['AE']} events"
+                + (f", {ae_report.excluded['AE']} rows excluded" if ae_report.excluded["AE"] else "")
+                + "."
+            )
+    return cohort, report
+
+
+@dataclass
+class _Table:
+    """The data rows under the header, with the header matched to canonical names."""
+
+    grid: Grid
+    header: list[str]
+    columns: list[pa.Array]
+    source_rows: np.ndarray
+    match: headers.HeaderMatch
+    warnings: list[str] = field(default_factory=list)
+    empty_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    @property
+    def n(self) -> int:
+        return len(self.source_rows)
+
+    def col(self, name: str) -> pa.Array | None:
+        for i, mapped in self.match.mapping.items():
+            if mapped == name:
+                return self.columns[i]
+        return None
+
+    def source_header(self, name: str) -> str:
+        for i, mapped in self.match.mapping.items():
+            if mapped == name:
+                return headers.describe(self.header, i)
+        return name
+
+    def raw(self, name: str, rows: np.ndarray) -> list[str]:
+        col = self.col(name)
+        if col is None or not len(rows):
+            return [""] * len(rows)
+        return values.trimmed(col).take(pa.array(rows, pa.int64())).to_pylist()
+
+
+def _prepare(
+    grid: Grid,
+    lookup: Mapping[str, str],
+    valid: tuple[str, ...],
+    column_map: Mapping[str, str | None] | None,
+    *,
+    what: str,
+) -> _Table:
+    """Find the header row, drop trailing empty rows and columns, match the headers."""
+    if grid.n_rows == 0 or not grid.columns:
+        raise CohortReadError(f"The {what} is empty. Export it again and upload it.")
+    manual = {vocab.key(k) for k in (column_map or {})}
+    scores = []
+    for i in range(min(HEADER_SEARCH_ROWS, grid.n_rows)):
+        cells = grid.row(i)
+        score = headers.header_score(cells, lookup) + sum(1 for c in cells if c.strip() and vocab.key(c) in manual)
+        scores.append(score)
+    best = int(np.argmax(scores))
+    if scores[best] == 0:
+        first = [c for c in grid.row(0) if c.strip()][:8]
+        shown = ", ".join(f"'{c[:40]}'" for c in first) or "(nothing)"
+        raise CohortReadError(
+            f"None of the column headers in the {what} were recognised (first row: {shown}). "
+            "The first row should hold column names such as 'Patient ID', 'Histology', "
+            "'PFS (months)'. Rename the headers, map them by hand, or start from the template."
+        )
+    warnings: list[str] = []
+    if best > 0:
+        warnings.append(
+            f"Rows {grid.first_row_number}-{grid.first_row_number + best - 1} above the header "
+            f"row (row {grid.first_row_number + best}) were skipped."
+        )
+    header = grid.row(best)
+    data_cols = [c.slice(best + 1) for c in grid.columns]
+    n = grid.n_rows - best - 1
+    blank = np.ones(n, dtype=bool)
+    col_empty = []
+    for c in data_cols:
+        is_blank = pc.equal(values.trimmed(c), "").to_numpy(zero_copy_only=False) if n else np.ones(0, bool)
+        col_empty.append(bool(is_blank.all()))
+        blank &= is_blank
+    nonblank = np.flatnonzero(~blank)
+    last = int(nonblank[-1]) + 1 if len(nonblank) else 0
+    if last < n:
+        trailing = n - last
+        if last:
+            warnings.append(f"{trailing} empty rows at the end of the {what} were ignored.")
+        data_cols = [c.slice(0, last) for c in data_cols]
+        blank = blank[:last]
+        n = last
+    if n == 0:
+        raise CohortReadError(
+            f"The {what} has a header row but no data rows. Check that you exported the whole "
+            "table (not only the header) and upload it again."
+        )
+    empty_columns = {i for i, h in enumerate(header) if not h.strip() and col_empty[i]}
+    dates, sites = _content_hints(data_cols)
+    try:
+        match = headers.match_headers(
+            header,
+            lookup=lookup,
+            valid_names=valid,
+            column_map=column_map,
+            looks_like_dates=dates,
+            looks_like_sites=sites,
+            empty_columns=empty_columns,
+        )
+    except ValueError as exc:
+        raise CohortReadError(str(exc)) from exc
+    first_data_row = grid.first_row_number + best + 1
+    source_rows = np.arange(first_data_row, first_data_row + n, dtype=np.int64)
+    table = _Table(grid=grid, header=header, columns=data_cols, source_rows=source_rows, match=match)
+    table.warnings = warnings + match.warnings
+    table.empty_rows = blank
+    return table
+
+
+def _content_hints(columns: list[pa.Array]) -> tuple[dict[int, bool], dict[int, bool]]:
+    """Per column, from the first 200 filled cells: mostly dates? mostly primary-site words?"""
+    dates: dict[int, bool] = {}
+    sites: dict[int, bool] = {}
+    for i, c in enumerate(columns):
+        sample = [s for s in values.trimmed(c.slice(0, 500)).to_pylist() if not values.is_missing(s)][:200]
+        if not sample:
+            sites[i] = True
+            continue
+        forms = [values.date_form(s) for s in sample]
+        dates[i] = sum(1 for f in forms if f is not None and f[0] != "serial") >= 0.8 * len(sample)
+        site_hits = sum(1 for s in sample if vocab.SITE_LOOKUP.get(vocab.key(s), "Other") != "Other")
+        sites[i] = site_hits >= 0.5 * len(sample)
+    return dates, sites
+
+
+def _check_required(table: _Table) -> None:
+    have = set(table.match.mapping.values())
+    dates_pfs = "treatment_start" in have and bool(have & {"progression_date", "death_date", "last_follow_up"})
+    dates_os = "treatment_start" in have and bool(have & {"death_date", "last_follow_up"})
+    missing: list[tuple[str, str]] = []
+    if "patient_id" not in have:
+        missing.append(("patient_id", "patient ID (patient_id)"))
+    if "histotype" not in have:
+        missing.append(("histotype", "histotype (histotype)"))
+    if not have & {"prior_lines", "line_of_therapy"}:
+        missing.append(("prior_lines", "prior lines of therapy (prior_lines) or line of therapy"))
+    if not have & {"regimen", "regimen_class"}:
+        missing.append(("regimen", "ICI regimen (regimen) or regimen class (regimen_class)"))
+    for endpoint, t_col, e_col, date_ok in (
+        ("PFS", "pfs_months", "pfs_event", dates_pfs),
+        ("OS", "os_months", "os_event", dates_os),
+    ):
+        if not ({t_col, e_col} <= have or date_ok):
+            absent = [c for c in (t_col, e_col) if c not in have]
+            missing.append(
+                (absent[0], f"{endpoint} time and event ({', '.join(absent)} missing), or the dates "
+                 "to derive them (treatment_start plus progression/death/last follow-up dates)")
+            )
+    if not missing:
+        return
+    unmatched = [headers.describe(table.header, i) for i in table.match.unmatched]
+    lines = ["Some columns the analysis needs were not found:"]
+    for name, text in missing:
+        hint = headers.suggestions(name, table.header, table.match.unmatched)
+        lines.append(f"- {text}" + (f"; maybe {', '.join(repr(h) for h in hint)}?" if hint else ""))
+    if unmatched:
+        lines.append("Columns that were not recognised: " + ", ".join(f"'{u}'" for u in unmatched) + ".")
+    lines.append("Rename the headers or map the columns by hand, or start from the template.")
+    raise CohortReadError("\n".join(lines))
+
+
+def _read_patient_grid(
+    grid: Grid, column_map: Mapping[str, str | None] | None
+) -> tuple[pd.DataFrame, DataQualityReport]:
+    table = _prepare(grid, headers.PATIENT_LOOKUP, schema.COLUMN_NAMES, column_map, what="patient table")
+    _check_required(table)
+    builder = _CohortBuilder(table)
+    return builder.build()
+
+
+# --- The cohort ---------------------------------------------------------------------------------------
+
+
+class _CohortBuilder:
+    """Parses every matched column, applies the row and endpoint rules, builds the report."""
+
+    def __init__(self, table: _Table) -> None:
+        self.t = table
+        self.n = table.n
+        self.out: dict[str, Any] = {}
+        self.parsed: dict[str, values.Parsed] = {}
+        self.warnings: list[str] = list(table.warnings)
+        ids = values.trimmed(table.col("patient_id")).to_pylist()  # type: ignore[arg-type]
+        self.log = IssueLog(table.source_rows, ids)
+        self.kept = np.ones(self.n, dtype=bool)
+        self.decimal_comma = False
+
+    # Columns ------------------------------------------------------------------------------------
+
+    def parse_all(self) -> None:
+        for name in schema.COLUMN_NAMES:
+            col = self.t.col(name)
+            if col is None:
+                continue
+            parsed = self._parse(name, col)
+            self.parsed[name] = parsed
+            for note in parsed.notes:
+                self.warnings.append(f"'{self.t.source_header(name)}': {note}.")
+            grouped = parsed.extra.get("grouped")
+            if grouped:
+                total = sum(grouped.values())
+                listed = ", ".join(f"'{k}' ({v})" for k, v in sorted(grouped.items(), key=lambda kv: -kv[1])[:8])
+                self.warnings.append(
+                    f"{total} values in '{self.t.source_header(name)}' were not recognised and were "
+                    f"grouped as Other: {listed}."
+                )
+            self.decimal_comma |= bool(parsed.extra.get("decimal_comma"))
+
+    def _parse(self, name: str, col: pa.Array) -> values.Parsed:
+        kind = schema.BY_NAME[name].kind
+        if name == "histotype":
+            return values.parse_histotype(col)
+        if name in _CATEGORY_RULES:
+            lookup, allowed, other = _CATEGORY_RULES[name]
+            return values.parse_category(col, lookup, allowed=allowed, other=other)
+        if kind in ("str", "category"):
+            return values.parse_text(col)
+        if kind in ("int", "float"):
+            lo, hi, units = _NUMBER_RULES.get(name, (None, None, frozenset()))
+            parsed = values.parse_number(col, integer=kind == "int", units=units, lo=lo, hi=hi)
+            if name in ("pfs_months", "os_months"):
+                factor, unit = headers.time_unit(self.t.source_header(name))
+                if factor != 1.0:
+                    parsed.values = parsed.values * factor
+                    self.warnings.append(
+                        f"'{self.t.source_header(name)}' is in {unit}; converted to months "
+                        f"(1 month = {schema.DAYS_PER_MONTH} days)."
+                    )
+            return parsed
+        if kind == "bool":
+            return values.parse_bool(col, what=f"'{self.t.source_header(name)}'")
+        if kind == "event":
+            words = vocab.PFS_EVENT_LOOKUP if name == "pfs_event" else vocab.OS_EVENT_LOOKUP
+            return values.parse_event(col, words)
+        if kind == "date":
+            return values.parse_date(col, epoch=self.t.grid.date_epoch, what=f"'{self.t.source_header(name)}'")
+        raise AssertionError(f"unknown kind {kind}")
+
+    # Rows -------------------------------------------------------------------------------------------
+
+    def exclude_rows(self) -> None:
+        empty = self.t.empty_rows
+        self._drop(np.flatnonzero(empty), "patient_id", "the row is empty", "empty row", "row skipped")
+        pid = self.parsed["patient_id"]
+        no_id = np.flatnonzero(~empty & (pid.status != values.OK))
+        self._drop(no_id, "patient_id", "patient ID is missing", "no patient ID",
+                   "row excluded: add the patient ID to include it")
+        ids = np.asarray(pid.values, dtype=object)
+        candidates = np.flatnonzero(self.kept)
+        seen = pd.Series(ids[candidates])
+        later_mask = seen.duplicated(keep="first").to_numpy()
+        if later_mask.any():
+            first = pd.Series(self.t.source_rows[candidates[~later_mask]], index=seen[~later_mask].to_numpy())
+            later = candidates[later_mask]
+            first_rows = first.loc[ids[later]].to_numpy()
+            problems = [
+                f"patient ID '{ids[r]}' is also in row {f}" for r, f in zip(later, first_rows, strict=True)
+            ]
+            self._drop(later, "patient_id", problems, "duplicate patient ID",
+                       "row excluded; the first row with this ID is kept")
+
+    def _drop(self, rows: np.ndarray, column: str, problem: Any, kind: str, action: str) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        self.log.add(rows, endpoint="all", column=column, values=self.t.raw(column, rows),
+                     problem=problem, kind=kind, action=action, excludes=True)
+        self.kept[rows] = False
+
+    def log_value_problems(self) -> None:
+        """Unreadable values outside the endpoints: left blank, reported, row kept."""
+        for name, parsed in self.parsed.items():
+            if name in _ENDPOINT_COLUMNS or name == "patient_id" or not parsed.problems:
+                continue
+            rows = np.array([r for r in parsed.problems if self.kept[r]], dtype=np.int64)
+            label = LABELS[name]
+            self.log.add(rows, endpoint="all", column=name, values=self.t.raw(name, rows),
+                         problem=[f"{label}: {parsed.problems[int(r)]}" for r in rows],
+                         kind=f"{label.lower()} unreadable", action="left blank", excludes=False)
+
+    # Derived columns -----------------------------------------------------------------------------------
+
+    def histotype(self) -> None:
+        parsed = self.parsed["histotype"]
+        self.out["histotype"] = parsed.values
+        detail = parsed.extra["detail"]
+        given_detail = self.parsed.get("histotype_detail")
+        if given_detail is not None:
+            detail = pd.Series(given_detail.values).fillna(pd.Series(detail)).array
+        self.out["histotype_detail"] = detail
+        given_original = self.parsed.get("histotype_original")
+        self.out["histotype_original"] = given_original.values if given_original else parsed.extra["original"]
+        rows = np.flatnonzero(self.kept & (parsed.status == values.MISSING))
+        self.log.add(rows, endpoint="all", column="histotype", values=self.t.raw("histotype", rows),
+                     problem="histotype is missing", kind="histotype missing",
+                     action="left blank; the patient is not in histotype comparisons", excludes=False)
+
+    def lines(self) -> None:
+        prior = self._int("prior_lines")
+        line = self._int("line_of_therapy")
+        both = ~np.isnan(prior) & ~np.isnan(line)
+        clash = np.flatnonzero(both & (line != prior + 1) & self.kept)
+        if len(clash):
+            problems = [f"line of therapy ({line[r]:g}) is not prior lines ({prior[r]:g}) + 1" for r in clash]
+            self.log.add(clash, endpoint="all", column="line_of_therapy",
+                         values=self.t.raw("line_of_therapy", clash), problem=problems,
+                         kind="line and prior lines disagree",
+                         action="both left blank; correct one of them", excludes=False)
+            prior[clash] = np.nan
+            line[clash] = np.nan
+        prior = np.where(np.isnan(prior), line - 1, prior)
+        line = np.where(np.isnan(line), prior + 1, line)
+        self.out["prior_lines"] = pd.array(prior, dtype="Float64").astype("Int64")
+        self.out["line_of_therapy"] = pd.array(line, dtype="Float64").astype("Int64")
+
+    def _int(self, name: str) -> np.ndarray:
+        parsed = self.parsed.get(name)
+        if parsed is None:
+            return np.full(self.n, np.nan)
+        return parsed.values.to_numpy(dtype=float, na_value=np.nan)
+
+    def regimen(self) -> None:
+        given = self.parsed.get("regimen_class")
+        reg = self.parsed.get("regimen")
+        cls = np.full(self.n, None, dtype=object)
+        if given is not None:
+            cls = np.asarray(given.values, dtype=object).copy()
+            cls[given.status != values.OK] = None
+            bad = np.flatnonzero(given.invalid & self.kept)
+            self.log.add(bad, endpoint="all", column="regimen_class", values=self.t.raw("regimen_class", bad),
+                         problem=[f"Regimen class: {given.problems[int(r)]}" for r in bad],
+                         kind="regimen class unreadable",
+                         action="derived from the regimen where possible", excludes=False)
+        if reg is not None:
+            texts = pd.Series(np.asarray(reg.values, dtype=object))
+            codes, uniques = pd.factorize(texts)
+            derived_u = [vocab.classify_regimen(str(u)) for u in uniques]
+            d_cls = np.array([d[0] for d in derived_u] + [None], dtype=object)[codes]
+            d_why = np.array([d[1] for d in derived_u] + [None], dtype=object)[codes]
+            fill = np.array([c is None for c in cls]) & np.array([c is not None for c in d_cls])
+            disagree = np.flatnonzero(
+                self.kept & ~fill & np.array([c is not None for c in cls])
+                & np.array([c is not None for c in d_cls]) & (cls != d_cls)
+            )
+            if len(disagree):
+                self.log.add(disagree, endpoint="all", column="regimen_class",
+                             values=self.t.raw("regimen_class", disagree),
+                             problem=[f"regimen class '{cls[r]}' does not match the regimen "
+                                      f"'{texts[r]}' ({d_cls[r]})" for r in disagree],
+                             kind="regimen class disagrees with regimen",
+                             action="kept the class as written; please check", excludes=False)
+            cls = np.where(fill, d_cls, cls)
+            unknown = np.flatnonzero(self.kept & np.array([c is None for c in cls]) & (reg.status == values.OK))
+            if len(unknown):
+                self.log.add(unknown, endpoint="all", column="regimen", values=self.t.raw("regimen", unknown),
+                             problem=[str(d_why[r]) for r in unknown], kind="regimen not recognised",
+                             action="regimen class left blank; set it in the file or map it", excludes=False)
+                self.warnings.append(
+                    f"{len(unknown)} regimens could not be classed (ICI monotherapy, double ICI, "
+                    "ICI + TKI, ICI + chemotherapy); see the issues table."
+                )
+        missing = np.flatnonzero(self.kept & np.array([c is None for c in cls]))
+        if reg is not None:
+            missing = missing[reg.status[missing] != values.OK] if len(missing) else missing
+        self.log.add(missing, endpoint="all", column="regimen", values=self.t.raw("regimen", missing),
+                     problem="regimen and regimen class are missing", kind="regimen missing",
+                     action="left blank", excludes=False)
+        self.out["regimen_class"] = pd.array(cls, dtype=values.STR_DTYPE)
+
+    # Endpoints ------------------------------------------------------------------------------------------
+
+    def survival(self) -> dict[str, np.ndarray]:
+        dates = {c: self._date(c) for c in _DATE_COLUMNS}
+        start = dates["treatment_start"]
+        prog, death, lfu = dates["progression_date"], dates["death_date"], dates["last_follow_up"]
+        has = {c: c in self.parsed for c in _DATE_COLUMNS}
+        analysed: dict[str, np.ndarray] = {}
+        for endpoint, t_col, e_col in (("PFS", "pfs_months", "pfs_event"), ("OS", "os_months", "os_event")):
+            event_dates = [prog, death] if endpoint == "PFS" else [death]
+            event_cols = ["progression_date", "death_date"] if endpoint == "PFS" else ["death_date"]
+            ev_date = _earliest(event_dates)
+            contra = np.zeros(self.n, dtype=bool)
+
+            def flag(mask: np.ndarray, column: str, problem: str, kind: str, *, _ep: str = endpoint,
+                     _contra: np.ndarray = contra) -> None:
+                rows = np.flatnonzero(mask & self.kept)
+                self.log.add(rows, endpoint=_ep, column=column, values=self.t.raw(column, rows),
+                             problem=problem, kind=kind, action=f"excluded from {_ep}; correct the dates",
+                             excludes=True)
+                _contra[rows] = True
+
+            flag(_lt(death, start), "death_date", "death date is before treatment start",
+                 "death before treatment start")
+            if endpoint == "PFS":
+                flag(_lt(prog, start), "progression_date", "progression date is before treatment start",
+                     "progression before treatment start")
+                flag(_lt(death, prog), "progression_date", "progression date is after the death date",
+                     "progression after death")
+            flag(np.isnat(ev_date) & _lt(lfu, start), "last_follow_up",
+                 "last follow-up date is before treatment start", "follow-up before treatment start")
+            given_e = self.parsed.get(e_col)
+            if given_e is not None and any(has[c] for c in event_cols):
+                e_vals = given_e.values.to_numpy(dtype=float, na_value=np.nan)
+                flag((e_vals == 0) & ~np.isnat(ev_date), e_col,
+                     f"{endpoint} event is 0 (censored) but an event date is given",
+                     "event 0 with an event date")
+
+            # Pair written in the file.
+            t_parsed, e_parsed = self.parsed.get(t_col), self.parsed.get(e_col)
+            t = t_parsed.values.astype(float) if t_parsed is not None else np.full(self.n, np.nan)
+            e = (e_parsed.values.to_numpy(dtype=float, na_value=np.nan)
+                 if e_parsed is not None else np.full(self.n, np.nan))
+            months_ok = ~np.isnan(t) & (t >= 0) & ~np.isnan(e)
+
+            # Pair derived from dates; unusable if any relevant date cell was unreadable.
+            unreadable = np.zeros(self.n, dtype=bool)
+            for c in ["treatment_start", *event_cols, "last_follow_up"]:
+                if c in self.parsed:
+                    unreadable |= self.parsed[c].invalid
+            end = np.where(np.isnat(ev_date), lfu, ev_date)
+            d_t = (end - start) / np.timedelta64(1, "D") / schema.DAYS_PER_MONTH
+            d_e = np.where(np.isnat(ev_date), 0.0, 1.0)
+            dates_ok = ~np.isnan(d_t) & (d_t >= 0) & ~unreadable
+
+            use_months = months_ok & ~contra
+            use_dates = ~months_ok & dates_ok & ~contra
+            ok = (use_months | use_dates) & self.kept
+            final_t = np.where(use_months, t, np.where(use_dates, d_t, np.nan))
+            final_e = np.where(use_months, e, np.where(use_dates, d_e, np.nan))
+            final_t[~ok] = np.nan
+            final_e[~ok] = np.nan
+            self.out[t_col] = final_t
+            self.out[e_col] = pd.array(final_e, dtype="Float64").astype("Int64")
+            self._explain(endpoint, t_col, e_col, t, e, t_parsed, e_parsed,
+                          self.kept & ~ok & ~contra, dates_ok, unreadable, start, end)
+            derived = int((use_dates & ok).sum())
+            if derived and t_parsed is not None:
+                self.warnings.append(f"{endpoint} was derived from the dates for {derived} patients "
+                                     f"whose {LABELS[t_col]} or {LABELS[e_col]} was missing.")
+            elif derived:
+                self.warnings.append(f"{endpoint} was derived from the dates for {derived} patients.")
+            analysed[endpoint] = ok
+        if "pfs_months" in self.out and "os_months" in self.out:
+            longer = np.flatnonzero(self.out["pfs_months"] > self.out["os_months"] + 1e-6)
+            self.log.add(longer, endpoint="PFS", column="pfs_months", values=self.t.raw("pfs_months", longer),
+                         problem=[f"PFS ({self.out['pfs_months'][r]:.1f}) is longer than OS "
+                                  f"({self.out['os_months'][r]:.1f}) months" for r in longer],
+                         kind="PFS longer than OS", action="kept; please check", excludes=False)
+        return analysed
+
+    def _explain(self, endpoint: str, t_col: str, e_col: str, t: np.ndarray, e: np.ndarray,
+                 t_parsed: values.Parsed | None, e_parsed: values.Parsed | None, excluded: np.ndarray,
+                 dates_ok: np.ndarray, unreadable: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        """Log at least one reason for every row excluded from the endpoint."""
+        reasons = np.zeros(self.n, dtype=bool)
+        action = f"excluded from {endpoint}"
+        t_label, e_label = LABELS[t_col], LABELS[e_col]
+
+        def add(mask: np.ndarray, column: str, problem: Any, kind: str) -> None:
+            rows = np.flatnonzero(mask)
+            if callable(problem):
+                problem = [problem(r) for r in rows]
+            self.log.add(rows, endpoint=endpoint, column=column, values=self.t.raw(column, rows),
+                         problem=problem, kind=kind, action=action, excludes=True)
+            reasons[rows] = True
+
+        if t_parsed is not None:
+            add(excluded & (t_parsed.status == values.MISSING), t_col, f"{t_label} is missing",
+                f"{endpoint.lower()} time missing")
+            add(excluded & t_parsed.invalid, t_col, lambda r: f"{t_label}: {t_parsed.problems[int(r)]}",
+                f"{endpoint.lower()} time not a number")
+            add(excluded & (t < 0), t_col, lambda r: f"{t_label} is negative ({t[r]:.1f})",
+                f"negative {endpoint.lower()} time")
+        if e_parsed is not None:
+            add(excluded & (e_parsed.status == values.MISSING), e_col, f"{e_label} is missing",
+                f"{endpoint.lower()} event missing")
+            add(excluded & e_parsed.invalid, e_col, lambda r: f"{e_label}: {e_parsed.problems[int(r)]}",
+                f"{endpoint.lower()} event not 0/1")
+        if "treatment_start" in self.parsed:
+            start_missing = np.isnat(start) & ~unreadable
+            add(excluded & start_missing & ~reasons, "treatment_start",
+                f"no {t_label}/{e_label} and no treatment start date to derive them",
+                "no treatment start date")
+            add(excluded & unreadable & ~reasons, "treatment_start",
+                f"a date needed for {endpoint} could not be read (see the other issues of this row)",
+                "unreadable date")
+            add(excluded & ~start_missing & np.isnat(end) & ~reasons, "last_follow_up",
+                f"no event date and no last follow-up date to censor {endpoint} at",
+                "no follow-up date")
+        add(excluded & ~reasons, t_col, f"no usable {t_label} or {e_label}", f"{endpoint.lower()} missing")
+
+    def _date(self, name: str) -> np.ndarray:
+        parsed = self.parsed.get(name)
+        if parsed is None:
+            return np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        return parsed.values
+
+    def response(self) -> np.ndarray:
+        parsed = self.parsed.get("best_response")
+        action = "not counted in the response rate"
+        if parsed is None:
+            rows = np.flatnonzero(self.kept)
+            self.log.add(rows, endpoint="Response", column="best_response", values="",
+                         problem="the file has no best-response column", kind="no response column",
+                         action=action, excludes=True)
+            return np.zeros(self.n, dtype=bool)
+        labels = np.asarray(parsed.values, dtype=object)
+        evaluable = np.isin(labels, schema.EVALUABLE_RESPONSES) & self.kept
+        for mask, problem, kind in (
+            (labels == "NE", "best response is NE (not evaluable)", "not evaluable (NE)"),
+            (parsed.status == values.MISSING, "best response is missing", "response missing"),
+        ):
+            rows = np.flatnonzero(mask & self.kept)
+            self.log.add(rows, endpoint="Response", column="best_response",
+                         values=self.t.raw("best_response", rows), problem=problem, kind=kind,
+                         action=action, excludes=True)
+        rows = np.flatnonzero(parsed.invalid & self.kept)
+        self.log.add(rows, endpoint="Response", column="best_response",
+                     values=self.t.raw("best_response", rows),
+                     problem=[f"Best response: {parsed.problems[int(r)]}" for r in rows],
+                     kind="unknown best response", action=action, excludes=True)
+        self.out["best_response"] = parsed.values
+        return evaluable
+
+    # Assembly ----------------------------------------------------------------------------------------
+
+    def build(self) -> tuple[pd.DataFrame, DataQualityReport]:
+        self.parse_all()
+        self.exclude_rows()
+        if not self.kept.any():
+            reasons = self.log.frame()["problem_kind"].value_counts()
+            listed = "; ".join(f"{k}: {v}" for k, v in reasons.items())
+            raise CohortReadError(
+                f"No patient rows could be used: all {self.n} rows were left out ({listed}). "
+                "Check the patient ID column and upload again."
+            )
+        self.log_value_problems()
+        self.histotype()
+        self.lines()
+        self.regimen()
+        analysed = self.survival()
+        analysed["Response"] = self.response()
+        cohort = self._frame()
+        issues = self.log.frame()
+        report = DataQualityReport(
+            rows_read=self.n,
+            analysed={k: int(v.sum()) for k, v in analysed.items()},
+            excluded={k: int(self.n - v.sum()) for k, v in analysed.items()},
+            issues=issues,
+            rows_excluded=int((~self.kept).sum()),
+            warnings=self.warnings,
+            unmatched_columns=[headers.describe(self.t.header, i) for i in self.t.match.unmatched],
+            column_mapping={headers.describe(self.t.header, i): c for i, c in self.t.match.mapping.items()},
+            file_format=self.t.grid.file_format,
+            encoding=self.t.grid.encoding,
+            delimiter=self.t.grid.delimiter,
+            decimal="," if self.decimal_comma else ("." if self.t.grid.file_format == "csv" else None),
+            sheet=self.t.grid.sheet,
+        )
+        return cohort, report
+
+    def _frame(self) -> pd.DataFrame:
+        data: dict[str, Any] = {}
+        for name in schema.COLUMN_NAMES:
+            if name in self.out:
+                data[name] = self.out[name]
+            elif name in self.parsed:
+                data[name] = self.parsed[name].values
+        data["source_row"] = self.t.source_rows
+        frame = pd.DataFrame(data)
+        frame = frame.loc[self.kept].reset_index(drop=True)
+        for name in ("pfs_months", "os_months", "age", "best_pct_change", "tmb"):
+            if name in frame:
+                frame[name] = frame[name].astype("float64")
+        return frame
+
+
+def _earliest(dates: list[np.ndarray]) -> np.ndarray:
+    out = dates[0].copy()
+    for d in dates[1:]:
+        out = np.where(np.isnat(out) | (~np.isnat(d) & (d < out)), d, out)
+    return out
+
+
+def _lt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a < b where both dates are known."""
+    return ~np.isnat(a) & ~np.isnat(b) & (a < b)
+
+
+# --- Adverse events ------------------------------------------------------------------------------------
+
+
+def _read_ae_grid(
+    grid: Grid, column_map: Mapping[str, str | None] | None, patient_ids: Any
+) -> tuple[pd.DataFrame, DataQualityReport]:
+    names = tuple(c.name for c in schema.AE_COLUMNS)
+    table = _prepare(grid, headers.AE_LOOKUP, names, column_map, what="adverse-event table")
+    have = set(table.match.mapping.values())
+    missing = [c.name for c in schema.AE_COLUMNS if c.required and c.name not in have]
+    if missing:
+        unmatched = ", ".join(f"'{headers.describe(table.header, i)}'" for i in table.match.unmatched)
+        raise CohortReadError(
+            "The adverse-event table needs the columns " + ", ".join(missing) + " (patient ID, "
+            "AE term, CTCAE grade)." + (f" Columns not recognised: {unmatched}." if unmatched else "")
+        )
+    ids = values.trimmed(table.col("patient_id")).to_pylist()  # type: ignore[arg-type]
+    log = IssueLog(table.source_rows, ids)
+    parsed = {
+        "patient_id": values.parse_text(table.col("patient_id")),  # type: ignore[arg-type]
+        "term": values.parse_text(table.col("term")),  # type: ignore[arg-type]
+        "grade": values.parse_number(table.col("grade"), integer=True, lo=1, hi=5,  # type: ignore[arg-type]
+                                     units=_NUMBER_RULES["grade"][2]),
+    }
+    for name in ("led_to_delay", "led_to_discontinuation"):
+        col = table.col(name)
+        if col is not None:
+            parsed[name] = values.parse_bool(col, what=f"'{table.source_header(name)}'")
+    n = table.n
+    kept = ~table.empty_rows
+    log.add(np.flatnonzero(table.empty_rows), endpoint="all", column="patient_id", values="",
+            problem="the row is empty", kind="empty row", action="row skipped", excludes=True)
+    for name, problem, kind in (("patient_id", "patient ID is missing", "no patient ID"),
+                                ("term", "AE term is missing", "no AE term")):
+        rows = np.flatnonzero(kept & (parsed[name].status != values.OK))
+        log.add(rows, endpoint="all", column=name, values=[ids[r] if name == "patient_id" else "" for r in rows],
+                problem=problem, kind=kind, action="row excluded", excludes=True)
+        kept[rows] = False
+    if patient_ids is not None:
+        known = {str(v).strip() for v in pd.Series(patient_ids).dropna()}
+        pid = np.asarray(parsed["patient_id"].values, dtype=object)
+        rows = np.flatnonzero(kept & ~np.isin(pid, list(known)))
+        log.add(rows, endpoint="all", column="patient_id", values=[ids[r] for r in rows],
+                problem="this patient ID is not in the patient table", kind="unknown patient",
+                action="row excluded", excludes=True)
+        kept[rows] = False
+    for name, p in parsed.items():
+        if name in ("patient_id", "term") or not p.problems:
+            continue
+        rows = np.array([r for r in p.problems if kept[r]], dtype=np.int64)
+        log.add(rows, endpoint="AE", column=name, values=values.trimmed(table.col(name)).take(  # type: ignore[arg-type]
+                    pa.array(rows, pa.int64())).to_pylist() if len(rows) else [],
+                problem=[f"{LABELS[name]}: {p.problems[int(r)]}" for r in rows],
+                kind=f"{LABELS[name].lower()} unreadable", action="left blank", excludes=False)
+    frame = pd.DataFrame({name: p.values for name, p in parsed.items()})
+    frame["source_row"] = table.source_rows
+    frame = frame.loc[kept].reset_index(drop=True)
+    report = DataQualityReport(
+        rows_read=n,
+        analysed={"AE": int(kept.sum())},
+        excluded={"AE": int(n - kept.sum())},
+        issues=log.frame(),
+        rows_excluded=int(n - kept.sum()),
+        warnings=table.warnings,
+        unmatched_columns=[headers.describe(table.header, i) for i in table.match.unmatched],
+        column_mapping={headers.describe(table.header, i): c for i, c in table.match.mapping.items()},
+        file_format=grid.file_format,
+        encoding=grid.encoding,
+        delimiter=grid.delimiter,
+        sheet=grid.sheet,
+    )
+    return frame, report
+
+
+# --- Template and data dictionary ------------------------------------------------------------------------
+
+TEMPLATE_EXAMPLE: dict[str, str] = {
+    "patient_id": "P001",
+    "center": "Centre A",
+    "sex": "Female",
+    "age": "56",
+    "disease_stage": "Metastatic",
+    "histotype": "LMS",
+    "histotype_detail": "uterine LMS",
+    "primary_site": "Uterus",
+    "met_lung": "yes",
+    "met_liver": "no",
+    "met_other": "no",
+    "n_met_sites": "1",
+    "periop_chemo": "no",
+    "primary_surgery": "yes",
+    "prior_anthracycline": "yes",
+    "prior_gemcitabine": "yes",
+    "prior_trabectedin": "no",
+    "prior_tki": "no",
+    "prior_other": "no",
+    "prior_lines": "2",
+    "line_of_therapy": "3",
+    "regimen": "pembrolizumab + axitinib",
+    "regimen_class": "ICI + TKI",
+    "treatment_start": "2021-03-15",
+    "progression_date": "2021-08-02",
+    "death_date": "",
+    "last_follow_up": "2022-06-30",
+    "pfs_months": "4.6",
+    "pfs_event": "1",
+    "os_months": "15.5",
+    "os_event": "0",
+    "best_response": "PR",
+    "best_pct_change": "-42",
+    "on_treatment": "no",
+    "discontinuation_reason": "Progression",
+    "any_ae": "yes",
+    "max_ae_grade": "2",
+    "ae_delay": "yes",
+    "ae_discontinuation": "no",
+    "pdl1": "20%",
+    "tmb": "8.9",
+    "msi": "Low",
+}
+TEMPLATE_COLUMNS: tuple[str, ...] = tuple(c for c in schema.COLUMN_NAMES if c != "histotype_original")
+
+
+def template_csv() -> bytes:
+    """Header row of the canonical columns plus one example patient (UTF-8, comma, ISO dates)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(TEMPLATE_COLUMNS)
+    writer.writerow([TEMPLATE_EXAMPLE[c] for c in TEMPLATE_COLUMNS])
+    return buf.getvalue().encode("utf-8")
+
+
+def data_dictionary_markdown() -> str:
+    """docs/data-dictionary.md, generated from schema.COLUMNS and the ingest vocabularies."""
+    from sarcoma.ingest_docs import render_data_dictionary
+
+    return render_data_dictionary()

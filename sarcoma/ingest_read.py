@@ -1,0 +1,447 @@
+"""Reading an upload into a grid of text cells: file type, size, encoding, delimiter, sheets.
+
+Nothing here knows the cohort schema; `ingest` interprets the grid. Every failure a user can
+cause raises `CohortReadError` with what happened and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from sarcoma import vocab
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # matches server.maxUploadSize in .streamlit/config.toml
+SAMPLE_BYTES = 64 * 1024  # encoding and dialect are detected on a bounded sample, for speed
+DELIMITERS = (",", ";", "\t", "|")
+EXCEL_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01 with Lotus' leap-day bug
+
+# Encodings a European centre's export plausibly uses when it is not UTF-8 (charset-normalizer
+# picks among these; an unrestricted search mistakes short Norwegian text for cp1250 and so on).
+LEGACY_ENCODINGS = ("cp1252", "cp1253", "latin_1")
+
+
+class CohortReadError(ValueError):
+    """The file cannot be read as a cohort table; the message says why and what to do."""
+
+
+@dataclass
+class Grid:
+    """One table as text cells, column by column, before any interpretation."""
+
+    columns: list[pa.Array]  # pa.string(), no nulls: empty cells are ""
+    n_rows: int
+    first_row_number: int = 1  # spreadsheet row number of grid row 0
+    file_format: str = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    date_epoch: dt.datetime = EXCEL_EPOCH_1900
+    notes: list[str] = field(default_factory=list)
+
+    def row(self, i: int) -> list[str]:
+        return [str(c[i].as_py()) for c in self.columns]
+
+
+@dataclass
+class Upload:
+    data: bytes
+    name: str
+
+
+def read_upload(source: Any, max_bytes: int | None = MAX_UPLOAD_BYTES) -> Upload:
+    """Bytes and display name from a path, raw bytes or a file-like upload; enforce the size cap."""
+    limit = _limit_message(max_bytes)
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise CohortReadError(f"The file '{path}' does not exist or is not a file.")
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise CohortReadError(limit)
+        return Upload(path.read_bytes(), path.name)
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        name = ""
+    elif hasattr(source, "getvalue"):
+        data = bytes(source.getvalue())
+        name = str(getattr(source, "name", "") or "")
+    elif hasattr(source, "read"):
+        # Read one byte past the cap so an oversized stream is refused without reading it all.
+        data = source.read() if max_bytes is None else source.read(max_bytes + 1)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        name = str(getattr(source, "name", "") or "")
+    else:
+        raise CohortReadError(
+            "This does not look like a file. Upload a CSV or Excel (.xlsx) file."
+        )
+    if max_bytes is not None and len(data) > max_bytes:
+        raise CohortReadError(limit)
+    return Upload(data, Path(name).name if name else "")
+
+
+def _limit_message(max_bytes: int | None) -> str:
+    size = f"{(max_bytes or 0) / 1024 / 1024:.0f} MB"
+    return (
+        f"The file is larger than {size}, the upload limit. Remove columns the analysis does not "
+        "need (free-text notes, images) or split the cohort, and upload again."
+    )
+
+
+# --- File type ----------------------------------------------------------------------------------
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"BM", "a bitmap image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"\x1f\x8b", "a gzip-compressed archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"SQLite format 3", "a database file"),
+    (b"{\\rtf", "a Rich Text (RTF) document"),
+    (b"$FL2", "an SPSS data file (.sav)"),
+    (b"$FL3", "an SPSS data file (.sav)"),
+)
+_SAVE_AS = "Open it in Excel (or SPSS) and save or export it as .xlsx or CSV, then upload that file."
+
+
+def sniff_format(data: bytes) -> str:
+    """'xlsx' or 'csv', decided by content (magic bytes), not by the file name."""
+    if not data.strip():
+        raise CohortReadError(
+            "The file is empty. Export the patient table again from Excel or SPSS and upload it."
+        )
+    if data.startswith(_OLE2):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise CohortReadError(
+                "The workbook is password-protected, so it cannot be read. In Excel choose "
+                "File > Info > Protect Workbook > Encrypt with Password, clear the password, "
+                "save, and upload again."
+            )
+        raise CohortReadError(
+            "This is an old-style Office file (Excel 97-2003 .xls or similar), which this tool "
+            f"does not read. {_SAVE_AS}"
+        )
+    if data.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            raise CohortReadError(f"This file is {what}, not a table. {_SAVE_AS}")
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table")):
+        raise CohortReadError(
+            f"This file is a web page or XML file (some systems save those with an .xls name). "
+            f"{_SAVE_AS}"
+        )
+    return "csv"
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            mimetype = zf.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError) as exc:
+        raise CohortReadError(
+            f"The file looks like a damaged Excel workbook or ZIP archive. {_SAVE_AS}"
+        ) from exc
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "word/document.xml" in names:
+        raise CohortReadError(f"This is a Word document, not a table. {_SAVE_AS}")
+    if "ppt/presentation.xml" in names:
+        raise CohortReadError(f"This is a PowerPoint file, not a table. {_SAVE_AS}")
+    if "opendocument.spreadsheet" in mimetype:
+        raise CohortReadError(
+            "This is a LibreOffice/OpenOffice spreadsheet (.ods). Save it as .xlsx or CSV "
+            "and upload that file."
+        )
+    raise CohortReadError(
+        f"This is a ZIP archive, not a spreadsheet. Unzip it and upload the .xlsx or CSV file "
+        f"inside. {_SAVE_AS}"
+    )
+
+
+# --- Text files -----------------------------------------------------------------------------------
+
+
+def decode_info(data: bytes) -> tuple[str, bytes]:
+    """Detect the encoding; return (encoding name for the report, UTF-8 bytes without BOM).
+
+    UTF-8 is checked exactly (incrementally, without building one huge string). Anything else
+    is handed to charset-normalizer on a bounded sample of the lines that contain non-ASCII
+    bytes, restricted to the legacy encodings European exports use.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        body = data[len(codecs.BOM_UTF8) :]
+        if _valid_utf8(body):
+            return "utf-8-sig", body
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text" export: UTF-16 with BOM, tab-separated.
+        try:
+            return "utf-16", data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _binary_error() from exc
+    if b"\x00" in data[:SAMPLE_BYTES]:
+        raise _binary_error()
+    if data.isascii():
+        return "ascii", data
+    if _valid_utf8(data):
+        return "utf-8", data
+    encoding = _detect_legacy(data)
+    return encoding, data.decode(encoding).encode("utf-8")
+
+
+def _binary_error() -> CohortReadError:
+    return CohortReadError(
+        "The file contains binary data, not text, so it is not a CSV file and not an Excel "
+        f"workbook this tool can read. {_SAVE_AS}"
+    )
+
+
+def _valid_utf8(data: bytes) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 20
+    try:
+        for start in range(0, len(view), step):
+            decoder.decode(view[start : start + step], final=start + step >= len(view))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect_legacy(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    sample = _non_ascii_lines(data)
+    results = list(from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)))
+    decodable = [m for m in results if _decodes(data, m.encoding)]
+    if not decodable:
+        for fallback in ("cp1252", "latin_1"):
+            if _decodes(data, fallback):
+                return fallback
+        raise _binary_error()
+    best = decodable[0]
+    # Ties on charset-normalizer's own scores are common on tiny samples ('όχι' is also valid
+    # cp1252): prefer the decoding with fewer implausible words (mixed Greek/Latin letters).
+    tied = [m for m in decodable if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if len(tied) > 1:
+        return min(tied, key=lambda m: _oddness(sample.decode(m.encoding, "replace"))).encoding
+    return best.encoding
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        codecs.decode(data, encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
+
+
+def _non_ascii_lines(data: bytes) -> bytes:
+    """Up to SAMPLE_BYTES of the lines holding non-ASCII bytes (the only informative ones)."""
+    out: list[bytes] = []
+    size = 0
+    for line in data.splitlines(keepends=True):
+        if not line.isascii():
+            out.append(line)
+            size += len(line)
+            if size >= SAMPLE_BYTES:
+                break
+    return b"".join(out)
+
+
+def _oddness(text: str) -> int:
+    odd = 0
+    for word in text.split():
+        scripts = set()
+        for ch in word:
+            if ord(ch) < 128:
+                if ch.isalpha():
+                    scripts.add("latin")
+                continue
+            name = unicodedata.name(ch, "")
+            if not unicodedata.category(ch).startswith("L"):
+                odd += 1
+            scripts.add("greek" if name.startswith("GREEK") else "latin")
+        odd += len(scripts) > 1
+    return odd
+
+
+def detect_delimiter(text_sample: str) -> str:
+    """Delimiter among comma, semicolon, tab and pipe, by clevercsv's data-consistency measure."""
+    import clevercsv
+
+    lines = text_sample.splitlines()[:50]
+    sample = "\n".join(lines)
+    try:
+        dialect = clevercsv.Detector().detect(sample, delimiters=list(DELIMITERS))
+    except Exception:  # clevercsv may fail on pathological text; fall back to counting
+        dialect = None
+    if dialect is not None and dialect.delimiter in DELIMITERS:
+        return dialect.delimiter
+    counts = {d: sample.count(d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_text_grid(data: bytes) -> Grid:
+    """Parse a delimited text file into a Grid (every record, header included, as text)."""
+    encoding, utf8 = decode_info(data)
+    head = utf8[:SAMPLE_BYTES].decode("utf-8", "ignore")
+    delimiter = detect_delimiter(head)
+    grid = _read_with_arrow(utf8, head, delimiter)
+    if grid is None:
+        grid = _read_with_csv_module(utf8, delimiter)
+    grid.encoding = encoding
+    grid.delimiter = delimiter
+    return grid
+
+
+def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> Grid | None:
+    """Fast path: pyarrow's CSV reader, every column as text. None if the file is ragged."""
+    try:
+        first = next(csv.reader(io.StringIO(head), delimiter=delimiter), None)
+    except csv.Error:
+        return None
+    if not first:
+        return None
+    n = len(first)
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(utf8),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(n)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
+        return None
+    if table.num_columns != n:
+        return None
+    columns = [table.column(i).combine_chunks() for i in range(n)]
+    del table
+    return Grid(columns=columns, n_rows=len(columns[0]) if columns else 0)
+
+
+def _read_with_csv_module(utf8: bytes, delimiter: str) -> Grid:
+    """Tolerant path for ragged files (title rows, short rows): Python's csv module, padded."""
+    text = utf8.decode("utf-8")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+    except csv.Error as exc:
+        raise CohortReadError(
+            f"The file could not be read as a table ({exc}). Check that it is a CSV export "
+            "and upload it again."
+        ) from exc
+    width = max((len(r) for r in rows), default=0)
+    columns = [pa.array([r[j] if j < len(r) else "" for r in rows], pa.string()) for j in range(width)]
+    return Grid(columns=columns, n_rows=len(rows))
+
+
+# --- Workbooks ------------------------------------------------------------------------------------
+
+AE_SHEET_WORDS = ("adverse", "toxic", "safety", "sideeffect", "irae")
+AE_SHEET_KEYS = frozenset({"ae", "aes", "tox", "toxicity", "toxicities", "adverseevents", "trae"})
+
+
+def is_ae_sheet(name: str) -> bool:
+    """Sheet names like 'Adverse events', 'AE', 'AEs', 'Toxicity' hold the AE table."""
+    k = vocab.key(name)
+    return k in AE_SHEET_KEYS or any(w in k for w in AE_SHEET_WORDS)
+
+
+def open_workbook(data: bytes) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for damaged files
+        raise CohortReadError(
+            f"The Excel workbook could not be opened; it may be damaged. {_SAVE_AS}"
+        ) from exc
+
+
+def choose_sheet(names: list[str], sheet: str | int | None, *, want_ae: bool) -> str | None:
+    """Pick the patient sheet (first non-AE sheet) or the AE sheet; honour an explicit choice."""
+    if sheet is not None:
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            if 0 <= sheet < len(names):
+                return names[sheet]
+        elif str(sheet) in names:
+            return str(sheet)
+        else:
+            by_key = [n for n in names if vocab.key(n) == vocab.key(str(sheet))]
+            if by_key:
+                return by_key[0]
+        raise CohortReadError(
+            f"The workbook has no sheet '{sheet}'. Its sheets are: "
+            + ", ".join(f"'{n}'" for n in names)
+            + "."
+        )
+    if want_ae:
+        return next((n for n in names if is_ae_sheet(n)), None)
+    return next((n for n in names if not is_ae_sheet(n)), names[0] if names else None)
+
+
+def read_sheet_grid(workbook: Any, name: str) -> Grid:
+    """One worksheet as a Grid of text cells (dates as ISO text, percent cells as 'n%')."""
+    ws = workbook[name]
+    with contextlib.suppress(AttributeError):
+        ws.reset_dimensions()  # stored dimensions can be wrong in files not written by Excel
+    rows: list[list[str]] = []
+    try:
+        for row in ws.iter_rows():
+            rows.append([_cell_text(c) for c in row])
+    except Exception as exc:
+        raise CohortReadError(
+            f"The sheet '{name}' could not be read; the workbook may be damaged. {_SAVE_AS}"
+        ) from exc
+    width = max((len(r) for r in rows), default=0)
+    columns = [pa.array([r[j] if j < len(r) else "" for r in rows], pa.string()) for j in range(width)]
+    epoch = getattr(workbook, "epoch", EXCEL_EPOCH_1900)
+    return Grid(columns=columns, n_rows=len(rows), file_format="xlsx", sheet=name, date_epoch=epoch)
+
+
+def _cell_text(cell: Any) -> str:
+    value = getattr(cell, "value", None)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        fmt = str(getattr(cell, "number_format", "") or "")
+        if "%" in fmt:
+            # A cell showing "35%" holds 0.35; keep what the clinician sees.
+            return f"{value * 100:.10g}%"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
