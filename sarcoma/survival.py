@@ -307,19 +307,23 @@ def _spss_median_se(
     median": SPSS uses a uniform-kernel density estimate based on the estimated 55th and 45th
     percentiles, Klein & Moeschberger practical note 3). The algorithms PDF itself was not
     retrievable here. The t_j are the event times plus the origin (t = 0, S = 1), so u exists
-    even when the first event already takes S below 0.55. NaN when l does not exist (S never
-    falls to 0.45) or the median is not reached.
+    even when the first event already takes S below 0.55. NaN ("not estimable") when the
+    median is not reached, when l does not exist (S never falls to 0.45), when S(t50) = 0
+    (its SE is undefined) or when l = u = 0 (events at time zero).
     """
     if math.isnan(median) or math.isnan(se_at_median):
         return math.nan
     is_event = events > 0
     ev_t = np.concatenate(([0.0], times[is_event]))
     ev_s = np.concatenate(([1.0], surv[is_event]))
-    upper_idx = np.flatnonzero(ev_s >= 0.55)
-    lower_idx = np.flatnonzero(ev_s <= 0.45)
+    # Tolerance so that an exact 0.55 or 0.45 (e.g. 11/12 * 3/5) counts whatever the rounding.
+    upper_idx = np.flatnonzero(ev_s >= 0.55 - _TOL)
+    lower_idx = np.flatnonzero(ev_s <= 0.45 + _TOL)
     if lower_idx.size == 0:
         return math.nan
     u, lo = upper_idx[-1], lower_idx[0]
+    if ev_t[lo] <= ev_t[u]:  # events at t = 0 take S below 0.45: no width to estimate f
+        return math.nan
     density = (ev_s[u] - ev_s[lo]) / (ev_t[lo] - ev_t[u])
     return float(se_at_median / density)
 
@@ -462,7 +466,12 @@ class LogRankResult:
     def to_frame(self) -> pd.DataFrame:
         """Per-group table: n, observed and expected events."""
         return pd.DataFrame(
-            {"group": self.groups, "n": self.n, "observed": self.observed, "expected": self.expected}
+            {
+                "group": self.groups,
+                "n": self.n,
+                "observed": self.observed,
+                "expected": self.expected,
+            }
         )
 
 
@@ -496,9 +505,7 @@ def _logrank_parts(t, e, g, n_groups, s):
     key = np.cumsum(new) - 1
     k = int(key[-1]) + 1
     removed = np.bincount(key * n_groups + gs, minlength=k * n_groups).reshape(k, n_groups)
-    died = np.bincount(
-        key[es] * n_groups + gs[es], minlength=k * n_groups
-    ).reshape(k, n_groups)
+    died = np.bincount(key[es] * n_groups + gs[es], minlength=k * n_groups).reshape(k, n_groups)
     key_stratum = ss[new]
     # Reverse cumulative sum gives "time >= t" counts; subtract what belongs to later strata.
     rev = np.cumsum(removed[::-1], axis=0)[::-1]
@@ -553,7 +560,7 @@ def _prepare(time, event, group, strata):
     if labels.size < 2:
         raise SurvivalInputError(
             f"Comparing survival needs at least two groups, but all patients are in "
-            f"{labels[0]!r}." if labels.size else "Comparing survival needs at least two groups."
+            f"group '{labels[0]}'."
         )
     if not e.any():
         raise SurvivalInputError("No events in the selection, so survival cannot be compared.")
@@ -807,7 +814,9 @@ def cox_hazard_ratios(
     needed = [duration_col, event_col, *covs, *strata_cols]
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise SurvivalInputError(f"Column(s) not found in the data: {', '.join(map(str, missing))}.")
+        raise SurvivalInputError(
+            f"Column(s) not found in the data: {', '.join(map(str, missing))}."
+        )
     if len(set(needed)) != len(needed):
         raise SurvivalInputError(
             "A column is used twice (time, event, covariate and stratum must all differ)."
@@ -820,7 +829,11 @@ def cox_hazard_ratios(
     if e.sum() < 2:
         raise CoxFitError(
             f"Cox regression needs at least 2 events; this selection has {int(e.sum())}"
-            + (f" after leaving out {n_excluded} patients with missing values." if n_excluded else ".")
+            + (
+                f" after leaving out {n_excluded} patients with missing values."
+                if n_excluded
+                else "."
+            )
         )
 
     cat_covs = [c for c in covs if _is_categorical(data[c])]
