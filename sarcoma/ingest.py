@@ -434,6 +434,7 @@ class _CohortBuilder:
     # Columns ------------------------------------------------------------------------------------
 
     def parse_all(self) -> None:
+        self.month_first = self._date_order()
         for name in schema.COLUMN_NAMES:
             col = self.t.col(name)
             if col is None:
@@ -451,6 +452,19 @@ class _CohortBuilder:
                     f"grouped as Other: {listed}."
                 )
             self.decimal_comma |= bool(parsed.extra.get("decimal_comma"))
+
+    def _date_order(self) -> bool:
+        """Day/month order for the whole file: one centre writes all its dates one way."""
+        cols = [(c, self.t.col(c)) for c in _DATE_COLUMNS if self.t.col(c) is not None]
+        evidence = [values.date_order_evidence(col) for _, col in cols]  # type: ignore[arg-type]
+        month_first = any(m for _, m in evidence) and not any(d for d, _ in evidence)
+        if month_first:
+            names = ", ".join(f"'{self.t.source_header(c)}'" for c, _ in cols)
+            self.warnings.append(
+                f"Dates in {names} are written month-first (mm/dd/yyyy), so all dates were read "
+                "that way."
+            )
+        return month_first
 
     def _parse(self, name: str, col: pa.Array) -> values.Parsed:
         kind = schema.BY_NAME[name].kind
@@ -474,12 +488,12 @@ class _CohortBuilder:
                     )
             return parsed
         if kind == "bool":
-            return values.parse_bool(col, what=f"'{self.t.source_header(name)}'")
+            return values.parse_bool(col)
         if kind == "event":
             words = vocab.PFS_EVENT_LOOKUP if name == "pfs_event" else vocab.OS_EVENT_LOOKUP
             return values.parse_event(col, words)
         if kind == "date":
-            return values.parse_date(col, epoch=self.t.grid.date_epoch, what=f"'{self.t.source_header(name)}'")
+            return values.parse_date(col, epoch=self.t.grid.date_epoch, month_first=self.month_first)
         raise AssertionError(f"unknown kind {kind}")
 
     # Rows -------------------------------------------------------------------------------------------
@@ -522,7 +536,7 @@ class _CohortBuilder:
             label = LABELS[name]
             self.log.add(rows, endpoint="all", column=name, values=self.t.raw(name, rows),
                          problem=[f"{label}: {parsed.problems[int(r)]}" for r in rows],
-                         kind=f"{label.lower()} unreadable", action="left blank", excludes=False)
+                         kind=f"{label} unreadable", action="left blank", excludes=False)
 
     # Derived columns -----------------------------------------------------------------------------------
 
@@ -712,16 +726,16 @@ class _CohortBuilder:
 
         if t_parsed is not None:
             add(excluded & (t_parsed.status == values.MISSING), t_col, f"{t_label} is missing",
-                f"{endpoint.lower()} time missing")
+                f"{endpoint} time missing")
             add(excluded & t_parsed.invalid, t_col, lambda r: f"{t_label}: {t_parsed.problems[int(r)]}",
-                f"{endpoint.lower()} time not a number")
+                f"{endpoint} time not a number")
             add(excluded & (t < 0), t_col, lambda r: f"{t_label} is negative ({t[r]:.1f})",
-                f"negative {endpoint.lower()} time")
+                f"negative {endpoint} time")
         if e_parsed is not None:
             add(excluded & (e_parsed.status == values.MISSING), e_col, f"{e_label} is missing",
-                f"{endpoint.lower()} event missing")
+                f"{endpoint} event missing")
             add(excluded & e_parsed.invalid, e_col, lambda r: f"{e_label}: {e_parsed.problems[int(r)]}",
-                f"{endpoint.lower()} event not 0/1")
+                f"{endpoint} event not 0/1")
         if "treatment_start" in self.parsed:
             start_missing = np.isnat(start) & ~unreadable
             add(excluded & start_missing & ~reasons, "treatment_start",
@@ -733,7 +747,7 @@ class _CohortBuilder:
             add(excluded & ~start_missing & np.isnat(end) & ~reasons, "last_follow_up",
                 f"no event date and no last follow-up date to censor {endpoint} at",
                 "no follow-up date")
-        add(excluded & ~reasons, t_col, f"no usable {t_label} or {e_label}", f"{endpoint.lower()} missing")
+        add(excluded & ~reasons, t_col, f"no usable {t_label} or {e_label}", f"{endpoint} missing")
 
     def _date(self, name: str) -> np.ndarray:
         parsed = self.parsed.get(name)
@@ -860,7 +874,7 @@ def _read_ae_grid(
     for name in ("led_to_delay", "led_to_discontinuation"):
         col = table.col(name)
         if col is not None:
-            parsed[name] = values.parse_bool(col, what=f"'{table.source_header(name)}'")
+            parsed[name] = values.parse_bool(col)
     n = table.n
     kept = ~table.empty_rows
     log.add(np.flatnonzero(table.empty_rows), endpoint="all", column="patient_id", values="",
@@ -886,7 +900,7 @@ def _read_ae_grid(
         log.add(rows, endpoint="AE", column=name, values=values.trimmed(table.col(name)).take(  # type: ignore[arg-type]
                     pa.array(rows, pa.int64())).to_pylist() if len(rows) else [],
                 problem=[f"{LABELS[name]}: {p.problems[int(r)]}" for r in rows],
-                kind=f"{LABELS[name].lower()} unreadable", action="left blank", excludes=False)
+                kind=f"{LABELS[name]} unreadable", action="left blank", excludes=False)
     frame = pd.DataFrame({name: p.values for name, p in parsed.items()})
     frame["source_row"] = table.source_rows
     frame = frame.loc[kept].reset_index(drop=True)
@@ -903,6 +917,7 @@ def _read_ae_grid(
         encoding=grid.encoding,
         delimiter=grid.delimiter,
         sheet=grid.sheet,
+        table="adverse-event",
     )
     return frame, report
 

@@ -20,7 +20,10 @@ from sarcoma.vocab import key
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "patient_id": ("patient id", "patient", "patient no", "patient number", "pt", "pt id",
                    "pt no", "id", "subject", "subject id", "study id", "record id", "case",
-                   "case id", "case no", "patient code", "code", "pseudonym", "no", "nr"),
+                   "case id", "case no", "patient code", "code", "pseudonym", "no", "nr",
+                   "pasient", "pasient id", "pasientnummer", "pasientnr", "patienten id",
+                   "patientennummer", "patient nr", "numero patient", "n patient",
+                   "κωδικός ασθενούς", "ασθενής", "α α"),
     "center": ("centre", "center", "institution", "hospital", "clinic", "centre name",
                "center name", "treating centre", "treating center", "institute", "sykehus"),
     "sex": ("sex", "gender", "geschlecht", "kjønn", "φύλο"),

@@ -162,6 +162,7 @@ _NUMBER = re.compile(r"^([+-]?)\s*(\d[\d.,' ]*|[.,]\d+)\s*(.*)$")
 _ORDINAL = re.compile(
     r"^(st|nd|rd|th|e|er|re|η|ος|º|°|\.)?\s*(line|linje|linie|ligne|linea|γραμμη|γραμμής)?$"
 )
+_GRADE_PREFIX = re.compile(r"^(?:grade|gr\.?|g)\s*(?=\d)", re.IGNORECASE)
 _DASHES = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " "})
 
 
@@ -173,7 +174,10 @@ def number_from_text(text: str, units: Collection[str] = ()) -> tuple[int, float
     """
     if is_missing(text):
         return MISSING, None, None, False
-    m = _NUMBER.match(text.translate(_DASHES).strip())
+    cleaned = text.translate(_DASHES).strip()
+    if "grade" in units:  # CTCAE grades are often written 'G3' or 'Grade 3'
+        cleaned = _GRADE_PREFIX.sub("", cleaned)
+    m = _NUMBER.match(cleaned)
     if not m:
         return INVALID, None, f"'{text}' is not a number", False
     sign, digits, rest = m.groups()
@@ -294,7 +298,7 @@ def _flag(text: str, words: Mapping[str, int] | None = None) -> tuple[int, int |
     return INVALID, None
 
 
-def parse_bool(col: pa.Array, *, what: str = "value") -> Parsed:
+def parse_bool(col: pa.Array) -> Parsed:
     """Nullable boolean. In a column that marks 'yes' with x/✓ only, blank cells mean 'no'."""
     codes, uniques = _encode(col)
     flags = [_flag(u) for u in uniques]
@@ -307,7 +311,7 @@ def parse_bool(col: pa.Array, *, what: str = "value") -> Parsed:
     if present and all(u in vocab.CHECK_MARKS for u in present) and "" in uniques:
         blank = uniques.index("")
         results[blank] = (OK, 0, None)
-        notes.append(f"blank cells in {what} were read as 'no' because the column marks 'yes' with x")
+        notes.append("blank cells were read as 'no' because the column marks 'yes' with x")
     status, _, problems = _assemble(codes, results, uniques, None)
     values_u = np.array([bool(r[1]) if r[0] == OK else False for r in results], dtype=bool)
     values = pd.array(values_u[codes] if len(codes) else np.zeros(0, bool), dtype="boolean")
@@ -351,25 +355,31 @@ for _names in (
 EARLIEST_DATE = dt.date(1980, 1, 1)  # ICI cohorts start ~2010; older dates are typos
 
 
-def parse_date(col: pa.Array, *, epoch: dt.datetime, what: str = "date") -> Parsed:
+def date_order_evidence(col: pa.Array) -> tuple[bool, bool]:
+    """(some value must be day-first, some value must be month-first) among d/m/y dates."""
+    _, uniques = _encode(col)
+    dmy = [f[1] for f in map(date_form, uniques) if f is not None and f[0] == "dmy"]
+    return any(a > 12 for a, _, _ in dmy), any(b > 12 for _, b, _ in dmy)
+
+
+def parse_date(col: pa.Array, *, epoch: dt.datetime, month_first: bool | None = None) -> Parsed:
     """datetime64[ns] from dd/mm/yyyy (also . and -), yyyy-mm-dd, '4-Mar-2021', Excel serials.
 
-    Day/month order is decided per column: dd/mm unless some value only makes sense as
-    mm/dd (second part > 12 and no first part > 12), which is then noted in the report.
+    Day/month order: dd/mm unless `month_first` says otherwise. The caller decides it for the
+    whole file from `date_order_evidence` (mm/dd only when some value cannot be dd/mm and
+    none cannot be mm/dd); None decides from this column alone.
     """
+    if month_first is None:
+        day_first_seen, month_first_seen = date_order_evidence(col)
+        month_first = month_first_seen and not day_first_seen
     codes, uniques = _encode(col)
-    forms: list[tuple[str, tuple[Any, ...]] | None] = []
-    for u in uniques:
-        forms.append(None if is_missing(u) else date_form(u))
-    dmy = [f[1] for f in forms if f is not None and f[0] == "dmy"]
-    month_first = not any(a > 12 for a, _, _ in dmy) and any(b > 12 for _, b, _ in dmy)
     latest = dt.date.today() + dt.timedelta(days=366)
     results: list[tuple[int, Any, str | None]] = []
-    for u, form in zip(uniques, forms, strict=True):
-        if form is None and is_missing(u):
+    for u in uniques:
+        if is_missing(u):
             results.append((MISSING, None, None))
             continue
-        day = _to_date(form, month_first=month_first, epoch=epoch)
+        day = _to_date(date_form(u), month_first=month_first, epoch=epoch)
         if day is None:
             results.append((INVALID, None, f"'{u}' is not a valid date"))
         elif not EARLIEST_DATE <= day <= latest:
@@ -384,10 +394,7 @@ def parse_date(col: pa.Array, *, epoch: dt.datetime, what: str = "date") -> Pars
         dtype="datetime64[D]",
     )
     values = (days_u[codes] if len(codes) else np.zeros(0, "datetime64[D]")).astype("datetime64[ns]")
-    notes = []
-    if month_first:
-        notes.append(f"{what} is written month-first (mm/dd/yyyy); read it that way")
-    return Parsed(values=values, status=status, problems=problems, notes=notes)
+    return Parsed(values=values, status=status, problems=problems)
 
 
 def date_form(text: str) -> tuple[str, tuple[Any, ...]] | None:

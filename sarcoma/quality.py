@@ -50,6 +50,22 @@ class DataQualityReport:
     sheets: list[str] = field(default_factory=list)
     adverse_events: pd.DataFrame | None = None
     adverse_events_report: DataQualityReport | None = None
+    table: str = "patient"  # "patient" or "adverse-event": what one row is
+
+    def invariant_problems(self) -> list[str]:
+        """Violations of the counting invariant (empty when the report is consistent)."""
+        problems = []
+        issues = self.issues
+        for endpoint in self.analysed:
+            if self.analysed[endpoint] + self.excluded[endpoint] != self.rows_read:
+                problems.append(f"{endpoint}: analysed + excluded != rows read")
+            reasons = issues[issues["excludes"] & issues["endpoint"].isin([endpoint, "all"])]
+            with_reason = reasons["source_row"].nunique()
+            if with_reason != self.excluded[endpoint]:
+                problems.append(
+                    f"{endpoint}: {self.excluded[endpoint]} rows excluded but {with_reason} have a reason"
+                )
+        return problems
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -86,7 +102,7 @@ class DataQualityReport:
             what += f", separator {_DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))}"
         if self.decimal:
             what += f", decimal '{self.decimal}'"
-        lines = [f"Read {self.rows_read} patient rows from {self.file_name or 'the file'} ({what})."]
+        lines = [f"Read {self.rows_read} {self.table} rows from {self.file_name or 'the file'} ({what})."]
         if self.rows_excluded:
             lines.append(f"{self.rows_excluded} rows were left out entirely (see the issues table).")
         for endpoint in self.analysed:

@@ -261,8 +261,8 @@ ICI_DRUGS: dict[str, tuple[str, ...]] = {
     "envafolimab": (),
 }
 TKI_DRUGS: dict[str, tuple[str, ...]] = {
-    "axitinib": ("axi", "inlyta"),
-    "cabozantinib": ("cabo", "cabometyx", "cometriq"),
+    "axitinib": ("axi", "inlyta", "aksitinib"),
+    "cabozantinib": ("cabo", "cabometyx", "cometriq", "kabozantinib"),
     "sunitinib": ("sutent",),
     "pazopanib": ("pazo", "votrient"),
     "lenvatinib": ("lenva", "lenvima"),
@@ -279,13 +279,13 @@ TKI_DRUGS: dict[str, tuple[str, ...]] = {
 }
 CHEMO_DRUGS: dict[str, tuple[str, ...]] = {
     "eribulin": ("halaven",),
-    "ifosfamide": ("ifo", "ifex", "holoxan"),
-    "gemcitabine": ("gem", "gemzar"),
-    "docetaxel": ("doce", "taxotere"),
-    "doxorubicin": ("dox", "doxo", "adriamycin", "caelyx", "doxil"),
-    "trabectedin": ("yondelis",),
-    "paclitaxel": ("taxol", "abraxane"),
-    "cyclophosphamide": ("cyclo", "endoxan"),
+    "ifosfamide": ("ifo", "ifex", "holoxan", "ifosfamid"),
+    "gemcitabine": ("gem", "gemzar", "gemcitabin"),
+    "docetaxel": ("doce", "taxotere", "docetaksel"),
+    "doxorubicin": ("dox", "doxo", "adriamycin", "caelyx", "doxil", "doksorubicin"),
+    "trabectedin": ("yondelis", "trabektedin"),
+    "paclitaxel": ("taxol", "abraxane", "paklitaksel"),
+    "cyclophosphamide": ("cyclo", "endoxan", "cyclophosphamid", "cyklofosfamid"),
     "dacarbazine": ("dtic",),
     "temozolomide": ("temodal",),
     "vincristine": (),
@@ -300,7 +300,8 @@ CHEMO_DRUGS: dict[str, tuple[str, ...]] = {
     "lurbinectedin": (),
     "trofosfamide": (),
 }
-# Word -> (drug, class). Brand names and the abbreviations clinicians type ("Pembro/Axi").
+# Word -> (drug, class). Brand names, Norwegian/German spellings and the abbreviations
+# clinicians type ("Pembro/Axi").
 DRUG_WORDS: dict[str, tuple[str, str]] = {}
 for _cls, _table in (("ICI", ICI_DRUGS), ("TKI", TKI_DRUGS), ("chemotherapy", CHEMO_DRUGS)):
     for _drug, _aliases in _table.items():
