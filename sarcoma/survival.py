@@ -508,12 +508,12 @@ def _logrank_parts(t, e, g, n_groups, s):
     died = np.bincount(key[es] * n_groups + gs[es], minlength=k * n_groups).reshape(k, n_groups)
     key_stratum = ss[new]
     # Reverse cumulative sum gives "time >= t" counts; subtract what belongs to later strata.
-    rev = np.cumsum(removed[::-1], axis=0)[::-1]
-    stratum_start = np.flatnonzero(np.r_[True, key_stratum[1:] != key_stratum[:-1]])
-    next_start = np.r_[stratum_start[1:], k]
-    tail = np.vstack([rev, np.zeros((1, n_groups), dtype=rev.dtype)])[next_start]
-    counts = np.diff(np.r_[stratum_start, k])
-    at_risk = rev - np.repeat(tail, counts, axis=0)
+    at_risk = np.cumsum(removed[::-1], axis=0)[::-1]
+    if s is not None:
+        stratum_start = np.flatnonzero(np.r_[True, key_stratum[1:] != key_stratum[:-1]])
+        next_start = np.r_[stratum_start[1:], k]
+        tail = np.vstack([at_risk, np.zeros((1, n_groups), dtype=at_risk.dtype)])[next_start]
+        at_risk = at_risk - np.repeat(tail, np.diff(np.r_[stratum_start, k]), axis=0)
 
     keep = died.sum(1) > 0
     at_risk = at_risk[keep].astype(float)
