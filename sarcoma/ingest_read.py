@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -269,20 +270,23 @@ def _non_ascii_lines(data: bytes) -> bytes:
     return b"".join(out)
 
 
+_WORD = re.compile(r"[^\W\d_]+")
+_COMMON_SYMBOLS = frozenset("°€£±–—’‘“”«»…•µ²³½¼")
+
+
 def _oddness(text: str) -> int:
-    odd = 0
-    for word in text.split():
-        scripts = set()
-        for ch in word:
-            if ord(ch) < 128:
-                if ch.isalpha():
-                    scripts.add("latin")
-                continue
-            name = unicodedata.name(ch, "")
-            if not unicodedata.category(ch).startswith("L"):
-                odd += 1
-            scripts.add("greek" if name.startswith("GREEK") else "latin")
-        odd += len(scripts) > 1
+    """Implausible text: Greek and Latin letters in one word ('Zόrich'), stray symbols ('÷'),
+    or Latin words made mostly of accented letters ('íáé' is Greek 'ναι' misread)."""
+    odd = sum(
+        1 for ch in text
+        if ord(ch) >= 128 and not ch.isalpha() and not ch.isspace() and ch not in _COMMON_SYMBOLS
+    )
+    for word in _WORD.findall(text):
+        greek = sum(1 for ch in word if unicodedata.name(ch, "").startswith("GREEK"))
+        accented = sum(1 for ch in word if ord(ch) >= 128) - greek
+        mixed = 0 < greek < len(word)
+        mostly_accented = not greek and accented >= 2 and 2 * accented > len(word)
+        odd += mixed or mostly_accented
     return odd
 
 
