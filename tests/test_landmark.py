@@ -1,0 +1,295 @@
+"""Landmark analysis: hand-worked counts, lifelines log-rank on hand-shifted data, statsmodels
+for the time-dependent Cox model, and the naive-vs-landmark contrast on a cohort."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.statistics import logrank_test
+from statsmodels.duration.hazard_regression import PHReg
+
+from sarcoma.landmark import (
+    LANDMARK_RULE,
+    LandmarkError,
+    has_response_dates,
+    landmark_analysis,
+    response_intervals,
+    response_time_dependent_cox,
+    suggest_landmark,
+)
+from sarcoma.schema import DAYS_PER_MONTH
+from sarcoma.survival import CoxFitError
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "sample_cohort.csv"
+
+# Hand-worked example, landmark 3 months (PFS):
+#   P1 1.0 PD event, P2 2.0 SD event, P4 3.0 PD event  -> progressed/died by 3 months (3)
+#   P3 2.5 SD censored                                   -> censored by 3 months (1)
+#   P10 2.0 NE event                                     -> best response not evaluable (1)
+#   kept (7), time from the landmark:
+#     responders      P6 6.0->3.0 event, P7 8.0->5.0 cens, P9 10.0->7.0 event, P12 12.0->9.0 cens
+#     non-responders  P5 4.0->1.0 event, P8 5.0->2.0 event, P11 7.0->4.0 event
+#   Landmark medians by hand: non-responders S = 2/3 after 1, 1/3 after 2 -> median 2.0;
+#   responders S = 3/4 after 3, 3/4 * 1/2 = 3/8 after 7 -> median 7.0.
+HAND = pd.DataFrame(
+    {
+        "patient_id": [f"P{i}" for i in range(1, 13)],
+        "pfs_months": [1.0, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0, 5.0, 10.0, 2.0, 7.0, 12.0],
+        "pfs_event": [1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0],
+        "os_months": [5.0, 9.0, 2.5, 8.0, 14.0, 20.0, 30.0, 11.0, 25.0, 3.0, 15.0, 40.0],
+        "os_event": [1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 0],
+        "best_response": ["PD", "SD", "SD", "PD", "SD", "PR", "CR", "SD", "PR", "NE", "PD", "PR"],
+        "treatment_start": pd.Timestamp("2022-01-01"),
+    }
+)
+RESP = ["P6", "P7", "P9", "P12"]
+NONR = ["P5", "P8", "P11"]
+
+
+def _shifted(ids, lm=3.0):
+    rows = HAND.set_index("patient_id").loc[ids]
+    return rows["pfs_months"].to_numpy() - lm, rows["pfs_event"].to_numpy()
+
+
+def test_hand_worked_counts_and_times():
+    res = landmark_analysis(HAND, "PFS", "responder", 3)
+    assert (res.n_subset, res.n_eligible, res.n_event_before, res.n_censored_before, res.n_analysed) == (12, 11, 3, 1, 7)
+    reasons = {x.reason: x.patient_ids for x in res.excluded}
+    assert reasons["Best response (CR/PR vs SD/PD) not recorded"] == ("P10",)
+    assert reasons["progressed or died within the first 3 months"] == ("P1", "P2", "P4")
+    assert reasons["censored (follow-up ended) within the first 3 months"] == ("P3",)
+    curves = res.landmark.curves
+    resp, nonr = curves["Responder (CR/PR)"], curves["Non-responder (SD/PD)"]
+    assert (resp.n, nonr.n) == (4, 3)
+    assert sorted(resp.time[resp.time > 0]) == [3.0, 5.0, 7.0, 9.0]
+    assert nonr.median == pytest.approx(2.0) and resp.median == pytest.approx(7.0)
+    # Oracle: lifelines log-rank on the hand-shifted times.
+    (ta, ea), (tb, eb) = _shifted(RESP), _shifted(NONR)
+    ref = logrank_test(ta, tb, ea, eb)
+    assert res.landmark.test.p_value == pytest.approx(ref.p_value, rel=1e-9)
+    assert res.landmark.test.statistic == pytest.approx(ref.test_statistic, rel=1e-9)
+    # The naive analysis uses the same 11 patients from treatment start.
+    h = HAND.set_index("patient_id")
+    naive_ref = logrank_test(
+        h.loc[RESP, "pfs_months"], h.loc[NONR + ["P1", "P2", "P3", "P4"], "pfs_months"],
+        h.loc[RESP, "pfs_event"], h.loc[NONR + ["P1", "P2", "P3", "P4"], "pfs_event"],
+    )
+    assert res.naive.n_analysed == 11
+    assert res.naive.test.p_value == pytest.approx(naive_ref.p_value, rel=1e-9)
+    assert not res.uses_response_dates and "no date" in res.residual_bias
+    text = res.explanation
+    assert "guarantee-time bias" in text and "of the 11 patients" in text
+    assert "3 progressed or died and 1 were censored within the first 3 months" in text
+    assert "The remaining 7 patients" in text
+
+
+def test_comparison_table_shows_both_analyses():
+    res = landmark_analysis(HAND, "PFS", "responder", 3)
+    table = res.comparison()
+    assert list(table["Patients"]) == [11, 7]
+    assert table["p_value"].iloc[1] == pytest.approx(res.landmark.test.p_value)
+    assert "Non-responder (SD/PD): n = 3, median 2.0" in table["Groups (n, median months, 95% CI)"].iloc[1]
+    assert table["Analysis"].iloc[1] == "Landmark at 3 months"
+
+
+def test_response_dates_classify_at_the_landmark():
+    # Response dates: P6 at 2 months, P7 at 2.5, P12 at 1 (by the landmark); P9 at 5 (after it,
+    # so "no response by 3 months"); P13 is a responder without a date (left out, counted).
+    df = pd.concat(
+        [HAND, pd.DataFrame({"patient_id": ["P13"], "pfs_months": [9.0], "pfs_event": [1], "os_months": [12.0],
+                             "os_event": [1], "best_response": ["PR"], "treatment_start": [pd.Timestamp("2022-01-01")]})],
+        ignore_index=True,
+    )
+    months = {"P6": 2.0, "P7": 2.5, "P12": 1.0, "P9": 5.0}
+    df["response_date"] = [
+        pd.Timestamp("2022-01-01") + pd.Timedelta(days=round(months[p] * DAYS_PER_MONTH)) if p in months else pd.NaT
+        for p in df["patient_id"]
+    ]
+    assert has_response_dates(df) and not has_response_dates(HAND)
+    res = landmark_analysis(df, "PFS", "responder", 3)
+    assert res.uses_response_dates and res.residual_bias is None
+    assert set(res.landmark.curves) == {"Responded by 3 months", "No response by 3 months"}
+    assert res.landmark.curves["Responded by 3 months"].n == 3
+    assert res.landmark.curves["No response by 3 months"].n == 4
+    assert {x.reason: x.n for x in res.excluded}["responder (CR/PR) without a usable response date or treatment start"] == 1
+    assert list(res.landmark.test.groups) and set(res.landmark.test.groups) == set(res.landmark.curves)
+    assert set(res.landmark.table["Group"]) == set(res.landmark.curves)
+    (ta, ea), (tb, eb) = _shifted(["P6", "P7", "P12"]), _shifted(["P5", "P8", "P11", "P9"])
+    assert res.landmark.test.p_value == pytest.approx(logrank_test(ta, tb, ea, eb).p_value, rel=1e-9)
+    assert "1 patient(s) responded only after 3 months" in res.notes[0]
+    assert "classified as of 3 months" in res.explanation
+    # Asking not to use the dates falls back to best response at any time.
+    assert not landmark_analysis(df, "PFS", "responder", 3, use_response_dates=False).uses_response_dates
+
+
+def test_baseline_grouping_explanation_and_os_wording():
+    df = HAND.assign(line_of_therapy=[1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3])
+    res = landmark_analysis(df, "OS", "line_2", 3)
+    assert not res.post_baseline and res.residual_bias is None
+    assert "is known at treatment start" in res.explanation
+    # OS: P3 censored at 2.5; P10 died at 3.0, i.e. at the landmark, so not alive after it.
+    assert (res.n_event_before, res.n_censored_before) == (1, 1)
+    assert {x.reason: x.patient_ids for x in res.excluded}["died within the first 3 months"] == ("P10",)
+
+
+def test_suggested_landmark_rule():
+    n = 40
+    base = pd.DataFrame({"pfs_months": np.linspace(7, 30, n), "pfs_event": np.ones(n, int)})
+    # 3 of 40 (7.5%) progressed within 6 months -> 6; 5 of 40 (12.5%) -> 3.
+    few = base.copy()
+    few.loc[:2, "pfs_months"] = [1.0, 2.0, 5.0]
+    many = base.copy()
+    many.loc[:4, "pfs_months"] = [1.0, 2.0, 3.0, 4.0, 6.0]
+    assert suggest_landmark(few, "PFS") == 6.0
+    assert suggest_landmark(many, "PFS") == 3.0
+    # Censored early patients stay in the denominator but are not events.
+    cens = many.copy()
+    cens.loc[:4, "pfs_event"] = 0
+    assert suggest_landmark(cens, "PFS") == 6.0
+    assert "10%" in LANDMARK_RULE
+
+
+@pytest.mark.parametrize("lm", [0, -2, float("nan"), "three"])
+def test_bad_landmark_is_explained(lm):
+    with pytest.raises(LandmarkError, match="landmark"):
+        landmark_analysis(HAND, "PFS", "responder", lm)
+
+
+def test_landmark_beyond_follow_up_is_explained():
+    with pytest.raises(LandmarkError, match="No patient is still event-free"):
+        landmark_analysis(HAND, "PFS", "responder", 24)
+    with pytest.raises(LandmarkError, match="Unknown grouping"):
+        landmark_analysis(HAND, "PFS", "nonsense", 3)
+
+
+def test_small_groups_are_flagged_and_unreached_medians_stay_unreached():
+    res = landmark_analysis(HAND, "PFS", "responder", 3, min_group_size=5)
+    assert set(res.landmark.small_groups) == {"Responder (CR/PR)", "Non-responder (SD/PD)"}
+    assert "fewer than the minimum size" in res.landmark.test_label()
+    late = landmark_analysis(HAND, "OS", "responder", 3)
+    # Responders' OS from the landmark: 17+, 27+, 22, 37+ -> S never falls to 0.5.
+    assert math.isnan(late.landmark.curves["Responder (CR/PR)"].median)
+    assert "not reached" in late.comparison()["Groups (n, median months, 95% CI)"].iloc[1]
+
+
+# --------------------------------------------------------------------------- guarantee-time bias
+
+
+def _guarantee_time_cohort(n=120, seed=3):
+    """Response has no effect at all, but only patients still progression-free at their
+    response time (uniform 2-8 months) can respond (60% of those who get there do)."""
+    rng = np.random.default_rng(seed)
+    pfs = rng.exponential(6.0, n).round(2) + 0.05
+    cens = rng.uniform(8, 30, n).round(2)
+    event = (pfs <= cens).astype(int)
+    time = np.minimum(pfs, cens)
+    resp_time = rng.uniform(2.0, 8.0, n).round(2)
+    responds = (rng.uniform(size=n) < 0.6) & (resp_time < time)
+    start = pd.Timestamp("2021-03-01")
+    return pd.DataFrame(
+        {
+            "patient_id": [f"G{i:03d}" for i in range(n)],
+            "pfs_months": time,
+            "pfs_event": event,
+            "best_response": np.where(responds, "PR", np.where(rng.uniform(size=n) < 0.5, "SD", "PD")),
+            "treatment_start": start,
+            "response_date": [start + pd.Timedelta(days=float(r) * DAYS_PER_MONTH) if ok else pd.NaT for r, ok in zip(resp_time, responds, strict=True)],
+        }
+    )
+
+
+def test_naive_comparison_is_biased_and_landmark_is_not():
+    df = _guarantee_time_cohort()
+    res = landmark_analysis(df, "PFS", "responder", 3)
+    undated = landmark_analysis(df.drop(columns="response_date"), "PFS", "responder", 3)
+    # The naive log-rank "finds" a strong responder benefit that is pure guarantee time...
+    assert res.naive.test.p_value < 1e-4
+    # ...which disappears when response is classified at 3 months and time starts there.
+    assert res.landmark.test.p_value > 0.2
+    # Without dates (best response at any time) some bias remains: in between.
+    assert res.naive.test.p_value < undated.landmark.test.p_value < res.landmark.test.p_value
+    assert res.n_analysed == res.n_eligible - res.n_event_before - res.n_censored_before
+    # The time-dependent Cox model agrees: no effect once time before a response is counted right.
+    assert response_time_dependent_cox(df, "PFS").p_value > 0.2
+
+
+def test_sample_cohort_naive_versus_landmark():
+    # Responders vs non-responders in the bundled synthetic cohort (seed-study counts), the way
+    # the seed paper compared them (plain log-rank from treatment start) and as a 3-month
+    # landmark analysis. The sample has no response dates, so best response at any time is used.
+    if SAMPLE.exists():
+        from sarcoma.ingest import load_cohort
+
+        cohort, _ = load_cohort(SAMPLE)
+    else:  # pragma: no cover - the sample file is written by another module
+        cohort = _guarantee_time_cohort(72, seed=5).drop(columns="response_date")
+    res = landmark_analysis(cohort, "PFS", "responder", 3)
+    # n: every eligible patient is either analysed or counted as excluded before the landmark.
+    assert res.n_analysed == res.n_eligible - res.n_event_before - res.n_censored_before
+    assert res.naive.n_analysed == res.n_eligible
+    assert res.n_event_before > 0
+    # Oracle for the landmark p-value: lifelines log-rank on the hand-filtered, shifted data.
+    br = cohort["best_response"]
+    t = pd.to_numeric(cohort["pfs_months"])
+    e = pd.to_numeric(cohort["pfs_event"])
+    kept = br.isin(["CR", "PR", "SD", "PD"]) & (t > 3)
+    resp = kept & br.isin(["CR", "PR"])
+    nonr = kept & br.isin(["SD", "PD"])
+    ref = logrank_test(t[resp] - 3, t[nonr] - 3, e[resp], e[nonr])
+    assert res.landmark.test.p_value == pytest.approx(ref.p_value, rel=1e-9)
+    # The naive comparison overstates the difference: its p-value is smaller.
+    assert res.naive.test.p_value < res.landmark.test.p_value
+
+
+# --------------------------------------------------------------------------- time-dependent Cox
+
+
+def test_response_intervals_split_by_hand():
+    df = pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c", "d", "e"],
+            "pfs_months": [6.0, 4.0, 5.0, 2.0, 3.0],
+            "pfs_event": [1, 0, 1, 1, 1],
+            "best_response": ["PR", "SD", "CR", "PR", "NE"],
+            "treatment_start": pd.Timestamp("2023-01-01"),
+        }
+    )
+    df["response_date"] = [pd.Timestamp("2023-01-01") + pd.Timedelta(days=d) for d in (round(2 * DAYS_PER_MONTH), 0, 0, 200)] + [pd.NaT]
+    df.loc[1, "response_date"] = pd.NaT
+    rows, n_out = response_intervals(df, "PFS")
+    # a: responds at 2 -> (0,2] not responded, (2,6] responded with the event; b: (0,4] censored;
+    # c: responds at 0 -> a single responded row; d: response date after the event -> ignored;
+    # e: not evaluable -> left out.
+    got = {(r.id, r.start, round(r.stop, 6), r.responded, r.event) for r in rows.itertuples()}
+    assert got == {
+        ("a", 0.0, round(round(2 * DAYS_PER_MONTH) / DAYS_PER_MONTH, 6), 0, 0),
+        ("a", round(2 * DAYS_PER_MONTH) / DAYS_PER_MONTH, 6.0, 1, 1),
+        ("b", 0.0, 4.0, 0, 0),
+        ("c", 0.0, 5.0, 1, 1),
+        ("d", 0.0, 2.0, 0, 1),
+    }
+    assert n_out == 1
+
+
+def test_time_dependent_cox_matches_statsmodels():
+    df = _guarantee_time_cohort(90, seed=11)
+    res = response_time_dependent_cox(df, "PFS")
+    rows = res.intervals
+    # statsmodels PHReg with delayed entry (counting-process data), Efron ties as lifelines.
+    ref = PHReg(rows["stop"], rows[["responded"]].astype(float), status=rows["event"], entry=rows["start"], ties="efron").fit()
+    assert res.coef == pytest.approx(float(ref.params[0]), abs=1e-5)
+    assert res.se == pytest.approx(float(ref.bse[0]), rel=1e-4)
+    assert res.hr == pytest.approx(math.exp(float(ref.params[0])), rel=1e-5)
+    assert res.n_responders == int(df["best_response"].eq("PR").sum())
+    assert "Hazard ratio for PFS after a response" in res.text()
+
+
+def test_time_dependent_cox_needs_dates_and_events():
+    with pytest.raises(LandmarkError, match="response_date"):
+        response_time_dependent_cox(HAND, "PFS")
+    df = _guarantee_time_cohort(20, seed=1)
+    df["pfs_event"] = 0
+    with pytest.raises(CoxFitError, match="at least 2 events"):
+        response_time_dependent_cox(df, "PFS")
