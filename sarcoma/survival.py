@@ -92,8 +92,8 @@ def _as_float(values: Any, what: str) -> np.ndarray:
         bad = coerced.isna().to_numpy() & series.notna().to_numpy()
         if bad.any():
             raise SurvivalInputError(
-                f"{what} must be numbers, but {_row_list(bad)} contain text "
-                f"(e.g. {series[bad].iloc[0]!r})."
+                f"{what} must be numbers; found text such as {series[bad].iloc[0]!r} "
+                f"in {_row_list(bad)}."
             ) from None
         arr = coerced.to_numpy(dtype=float)
     if arr.ndim == 0:
@@ -137,23 +137,26 @@ def _validate(time: Any, event: Any) -> tuple[np.ndarray, np.ndarray]:
     bad = (e != 0) & (e != 1)
     if bad.any():
         raise SurvivalInputError(
-            f"The event indicator must be 1 (event) or 0 (censored), but {_row_list(bad)} "
-            f"contain other values (e.g. {e[bad][0]:g})."
+            f"The event indicator must be 1 (event) or 0 (censored); found {e[bad][0]:g} "
+            f"in {_row_list(bad)}."
         )
     return t, e == 1
 
 
 def _codes(values: Any, what: str, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes 0..k-1 and the labels (sorted when the labels can be sorted)."""
-    arr = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
-    if arr.ndim != 1:
-        arr = arr.ravel()
-    if arr.size != n:
-        raise SurvivalInputError(f"There are {n} survival times but {arr.size} values of {what}.")
-    try:
-        codes, labels = pd.factorize(arr, sort=True)
-    except TypeError:  # labels of mixed types cannot be sorted: keep order of appearance
-        codes, labels = pd.factorize(arr, sort=False)
+    """Integer codes 0..k-1 and the labels: category order for a pandas Categorical (e.g.
+    line "1", "2", ">=3"), else sorted when the labels can be sorted."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        cat = pd.Categorical(values).remove_unused_categories()
+        codes, labels = np.asarray(cat.codes), np.asarray(cat.categories)
+    else:
+        arr = values.to_numpy() if isinstance(values, pd.Series | pd.Index) else np.asarray(values)
+        try:
+            codes, labels = pd.factorize(arr.ravel(), sort=True)
+        except TypeError:  # labels of mixed types cannot be sorted: keep order of appearance
+            codes, labels = pd.factorize(arr.ravel(), sort=False)
+    if codes.size != n:
+        raise SurvivalInputError(f"There are {n} survival times but {codes.size} values of {what}.")
     if (codes < 0).any():
         raise SurvivalInputError(
             f"{what.capitalize()} is missing for {_row_list(codes < 0)}. "
@@ -223,7 +226,9 @@ class KMResult:
         """Greenwood standard error of S(t) at time(s) `t` (NaN beyond follow-up)."""
         scalar = np.ndim(t) == 0
         tt = np.atleast_1d(np.asarray(t, dtype=float))
-        idx = np.clip(np.searchsorted(self.time, tt, side="right") - 1, 0, None)
+        if np.isnan(tt).any() or (tt < 0).any():
+            raise SurvivalInputError("Times for survival estimates must be zero or positive.")
+        idx = np.searchsorted(self.time, tt, side="right") - 1
         vals = self.std_err[idx].astype(float)
         vals[tt > self.time[-1]] = np.nan
         return float(vals[0]) if scalar else vals

@@ -298,6 +298,28 @@ def test_logrank_accepts_int_labels_and_keeps_sorted_order():
     assert res.df == 2
 
 
+def test_categorical_groups_keep_category_order_for_trend():
+    # An ordered Categorical (e.g. PD-L1 "low" < "medium" < "high"): groups and the default
+    # trend scores 1, 2, 3 follow category order, not lexical order (high, low, medium).
+    # Unused categories are dropped.
+    rng = np.random.default_rng(3)
+    n = 90
+    levels = ["low", "medium", "high"]
+    level = pd.Categorical(rng.choice(levels, n), categories=[*levels, "unused"], ordered=True)
+    codes = np.asarray(level.codes)
+    t = rng.exponential(10 / (1 + codes))  # higher level, shorter time
+    e = np.ones(n, dtype=int)
+    res = logrank_trend(t, e, pd.Series(level))
+    assert list(res.groups) == levels
+    explicit = logrank_trend(t, e, codes, scores=[1.0, 2.0, 3.0])
+    assert res.statistic == pytest.approx(explicit.statistic)
+    lexical = logrank_trend(t, e, np.asarray(level).astype(str))
+    assert list(lexical.groups) == ["high", "low", "medium"]
+    assert lexical.statistic != pytest.approx(res.statistic)
+    overall = logrank_test(t, e, pd.Series(level))
+    assert overall.df == 2 and list(overall.groups) == levels
+
+
 def test_logrank_one_group_is_an_error():
     with pytest.raises(SurvivalInputError, match="at least two groups"):
         logrank_test([1, 2, 3], [1, 0, 1], ["x", "x", "x"])
