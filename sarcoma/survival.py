@@ -39,6 +39,7 @@ __all__ = [
     "LogRankResult",
     "SurvivalAt",
     "SurvivalInputError",
+    "adjust_pvalues",
     "cox_hazard_ratios",
     "format_median",
     "kaplan_meier",
@@ -678,19 +679,37 @@ def logrank_trend(
     )
 
 
-def _adjust_pvalues(p: np.ndarray, method: str) -> np.ndarray:
-    """Holm step-down or Benjamini-Hochberg step-up adjusted p-values (monotone, capped at 1)."""
-    m = p.size
-    if method == "none" or m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    ps = p[order]
-    if method == "holm":
+def adjust_pvalues(p_values: Any, method: str = "holm") -> np.ndarray:
+    """Multiplicity-adjusted p-values, as R's `p.adjust`.
+
+    `method`: "holm" (step-down, default), "bh" (Benjamini-Hochberg false discovery rate;
+    "fdr_bh"/"fdr" accepted) or "none". NaN p-values stay NaN and do not count as tests.
+    """
+    name = str(method).lower()
+    name = {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(name, name)
+    if name not in _ADJUST:
+        raise SurvivalInputError(
+            f"Unknown p-value adjustment {method!r}; choose one of {', '.join(_ADJUST)}."
+        )
+    p = np.atleast_1d(np.asarray(p_values, dtype=float))
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    ps_all = p[ok]
+    if ((ps_all < 0) | (ps_all > 1)).any():
+        raise SurvivalInputError("p-values must lie between 0 and 1.")
+    m = ps_all.size
+    if name == "none" or m == 0:
+        out[ok] = ps_all
+        return out
+    order = np.argsort(ps_all, kind="stable")
+    ps = ps_all[order]
+    if name == "holm":
         adj = np.minimum(np.maximum.accumulate(ps * (m - np.arange(m))), 1.0)
-    else:  # bh
+    else:
         adj = np.minimum(np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1], 1.0)
-    out = np.empty(m)
-    out[order] = adj
+    res = np.empty(m)
+    res[order] = adj
+    out[ok] = res
     return out
 
 
@@ -709,12 +728,8 @@ def pairwise_logrank(
     "holm" (default), "bh" (Benjamini-Hochberg false discovery rate) or "none".
     """
     method = str(adjust).lower()
-    if method in ("fdr_bh", "benjamini-hochberg", "fdr"):
-        method = "bh"
-    if method not in _ADJUST:
-        raise SurvivalInputError(
-            f"Unknown p-value adjustment {adjust!r}; choose one of {', '.join(_ADJUST)}."
-        )
+    method = {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(method, method)
+    adjust_pvalues([], method)  # validates the name before any work
     wname = _weight_name(weights)
     t, e, g, labels, s = _prepare(time, event, group, strata)
     rows = []
@@ -736,11 +751,7 @@ def pairwise_logrank(
                 stat, p = math.nan, math.nan
             rows.append((labels[a], labels[b], stat, p))
     out = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
-    pv = out["p_value"].to_numpy(dtype=float)
-    adj = np.full(pv.size, np.nan)
-    ok = ~np.isnan(pv)
-    adj[ok] = _adjust_pvalues(pv[ok], method)
-    out["p_adjusted"] = adj
+    out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=float), method)
     out["adjust"] = method
     return out
 

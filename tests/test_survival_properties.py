@@ -18,7 +18,6 @@ import itertools
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -33,6 +32,7 @@ from statsmodels.stats.multitest import multipletests
 
 from sarcoma.survival import (
     SurvivalInputError,
+    adjust_pvalues,
     kaplan_meier,
     logrank_test,
     logrank_trend,
@@ -350,11 +350,32 @@ def test_pairwise_matches_lifelines_and_multipletests(data, adjust):
     assert (out["adjust"] == adjust).all()
 
 
-def test_pairwise_holm_and_bh_on_fixed_pvalues():
-    # Fixed example checked against statsmodels multipletests (holm / fdr_bh).
-    from sarcoma.survival import _adjust_pvalues
+@SETTINGS
+@given(
+    st.lists(st.one_of(st.floats(0, 1), st.just(float("nan"))), min_size=0, max_size=30),
+    st.sampled_from(["holm", "bh", "none"]),
+)
+def test_adjust_pvalues_matches_multipletests(p, method):
+    # NaN p-values stay NaN and are not counted, like R's p.adjust.
+    p = np.asarray(p, dtype=float)
+    ours = adjust_pvalues(p, method)
+    ok = ~np.isnan(p)
+    assert np.isnan(ours[~ok]).all()
+    if ok.any():
+        expected = (
+            p[ok]
+            if method == "none"
+            else multipletests(p[ok], method={"holm": "holm", "bh": "fdr_bh"}[method])[1]
+        )
+        np.testing.assert_allclose(ours[ok], expected, rtol=1e-12, atol=1e-15)
 
+
+def test_adjust_pvalues_fixed_example_and_errors():
+    # Checked against statsmodels multipletests (holm / fdr_bh) on a fixed vector.
     p = np.array([0.01, 0.04, 0.03, 0.005, 0.2, 0.04])
-    np.testing.assert_allclose(_adjust_pvalues(p, "holm"), multipletests(p, method="holm")[1])
-    np.testing.assert_allclose(_adjust_pvalues(p, "bh"), multipletests(p, method="fdr_bh")[1])
-    pd.testing.assert_series_equal(pd.Series(_adjust_pvalues(p, "none")), pd.Series(p))
+    np.testing.assert_allclose(adjust_pvalues(p, "holm"), multipletests(p, method="holm")[1])
+    np.testing.assert_allclose(adjust_pvalues(p, "fdr_bh"), multipletests(p, method="fdr_bh")[1])
+    with pytest.raises(SurvivalInputError, match="adjustment"):
+        adjust_pvalues(p, "bonferroni")
+    with pytest.raises(SurvivalInputError, match="between 0 and 1"):
+        adjust_pvalues([0.5, 1.5])
