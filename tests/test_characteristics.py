@@ -1,6 +1,7 @@
 """Table 1: printed strings, SPSS rounding, missing rows and group tests against scipy."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from sarcoma.characteristics import (
     format_p,
     pct_half_up,
 )
+from sarcoma.ingest import load_cohort
 
 
 def small_cohort() -> pd.DataFrame:
@@ -354,3 +356,75 @@ def test_every_column_adds_up_to_its_n(sexes, data):
     totals = long.groupby("group").agg(n=("n", "sum"), N=("N", "first"))
     assert (totals["n"] == totals["N"]).all()
     assert totals.loc["All", "N"] == n
+
+
+# --------------------------------------------------------------------------- seed Table 1
+
+
+SAMPLE_COHORT = Path(__file__).resolve().parents[1] / "sample_data" / "sample_cohort.csv"
+
+
+@pytest.fixture(scope="module")
+def sample_cohort() -> pd.DataFrame:
+    cohort, _report = load_cohort(SAMPLE_COHORT)
+    return cohort
+
+
+@pytest.fixture(scope="module")
+def sample_table(sample_cohort) -> pd.DataFrame:
+    return characteristics_table(sample_cohort)
+
+
+# Seed Table 1 (N = 72), as printed by SPSS in the paper; our labels on the left.
+SEED_TABLE1 = [
+    ("Sex", "Male", "44 (61.1)"),
+    ("Sex", "Female", "28 (38.9)"),
+    ("Age at ICI initiation (years)", "median (range)", "56 (16–94)"),
+    ("Stage", "Metastatic", "63 (87.5)"),
+    ("Stage", "Locally advanced", "9 (12.5)"),
+    ("Histological subtype", "UPS", "12 (16.7)"),
+    ("Histological subtype", "LMS", "12 (16.7)"),
+    ("Histological subtype", "LPS", "10 (13.9)"),
+    ("Histological subtype", "Angiosarcoma", "7 (9.7)"),
+    ("Histological subtype", "Kaposi sarcoma", "4 (5.6)"),
+    ("Histological subtype", "Undifferentiated sarcoma", "3 (4.2)"),
+    ("Histological subtype", "ASPS", "3 (4.2)"),
+    ("Histological subtype", "Myxofibrosarcoma", "3 (4.2)"),
+    ("Histological subtype", "Other", "18 (25.0)"),
+    ("Site of primary tumour", "Extremities", "23 (31.9)"),
+    ("Site of primary tumour", "Trunk", "18 (25.0)"),
+    ("Site of primary tumour", "Retroperitoneum", "14 (19.4)"),
+    ("Site of primary tumour", "Head and neck", "10 (13.9)"),
+    ("Site of primary tumour", "Uterus", "6 (8.3)"),
+    ("Site of primary tumour", "Spermatic cord", "1 (1.4)"),
+    ("Metastatic sites", "Lung", "39 (54.2)"),
+    ("Metastatic sites", "Liver", "11 (15.3)"),
+    ("Metastatic sites", "Other", "41 (56.9)"),
+    ("Adjuvant/neoadjuvant chemotherapy", "Yes", "23 (31.9)"),
+    ("Surgery of the primary tumour", "Yes", "57 (79.2)"),
+    ("Number of prior lines of systemic therapy", "median (range)", "2 (0–8)"),
+    ("Prior systemic therapies", "Anthracycline-based", "45 (62.5)"),
+    ("Prior systemic therapies", "Gemcitabine-based", "22 (30.6)"),
+    ("Prior systemic therapies", "Trabectedin", "18 (25.0)"),
+    ("Prior systemic therapies", "TKI", "18 (25.0)"),
+    ("Prior systemic therapies", "Other", "37 (51.4)"),
+    # Seed Methods/Results: ICI monotherapy 43 (59.7%), double ICI 5 (6.9%), ICI + TKI 21
+    # (29.2%), ICI + chemotherapy 3 (4.2%); 38.9 % received ICI as first or second line.
+    ("Regimen class", "ICI monotherapy", "43 (59.7)"),
+    ("Regimen class", "Double ICI", "5 (6.9)"),
+    ("Regimen class", "ICI + TKI", "21 (29.2)"),
+    ("Regimen class", "ICI + chemotherapy", "3 (4.2)"),
+]
+
+
+@pytest.mark.parametrize(("characteristic", "level", "expected"), SEED_TABLE1)
+def test_sample_cohort_reproduces_seed_table1(sample_table, characteristic, level, expected):
+    assert cell(sample_table, characteristic, level, "All (N = 72)") == expected
+
+
+def test_sample_cohort_first_or_second_line_share(sample_cohort, sample_table):
+    # Seed Discussion: 38.9 % (28 of 72) received ICI as first- or second-line therapy.
+    long = characteristics_long(sample_cohort, variables=["line_of_therapy"])
+    first_two = long[long["level"].isin(["1", "2"])]["n"].sum()
+    assert format_n_pct(int(first_two), 72) == "28 (38.9)"
+    assert "Missing" not in sample_table["level"].tolist()  # the sample cohort is complete

@@ -1,11 +1,15 @@
 """Safety, discontinuation and biomarker tables: hand counts, the seed's numbers, missing data."""
 
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sarcoma.ingest import load_adverse_events, load_cohort
 from sarcoma.safety import (
     SafetyDataError,
     ae_by_term,
@@ -436,3 +440,72 @@ def test_missing_values_in_tmb_and_numbers():
     cohort = pd.DataFrame({"tmb": [np.nan, 10.0, 10.1]})
     # The seed counts TMB strictly above 10 mut/Mb.
     assert biomarker_status(cohort)["tmb_high"].tolist() == [pd.NA, False, True]
+
+
+# --------------------------------------------------------------------------- sample cohort
+
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[pd.DataFrame, pd.DataFrame]:
+    cohort, _ = load_cohort(SAMPLE_DIR / "sample_cohort.csv")
+    events, _ = load_adverse_events(SAMPLE_DIR / "sample_adverse_events.csv", patient_ids=cohort["patient_id"])
+    return cohort, events
+
+
+def test_sample_cohort_reproduces_seed_toxicity(sample):
+    cohort, events = sample
+    table = by_measure(ae_summary(cohort, events))
+    # Seed, Toxicity: 24 (33.3%) with an AE, 36 AEs, five grade 3-4 AEs in five patients,
+    # 7 (9.7%) delays, 6 (8.3%) discontinuations for an AE.
+    assert table.loc["Patients with any AE", "value"] == "24 (33.3)"
+    assert table.loc["AEs in total (all grades)", "value"] == "36"
+    assert table.loc["Grade 3–4 AEs", "value"] == "5"
+    assert table.loc["Patients with a grade 3–4 AE", "n"] == 5
+    assert table.loc["Patients with treatment delay due to toxicity", "value"] == "7 (9.7)"
+    assert table.loc["Patients who discontinued for an AE", "value"] == "6 (8.3)"
+    assert ae_by_term(events)["Events (all grades)"].sum() == 36
+
+
+def test_sample_cohort_reproduces_seed_discontinuation(sample):
+    table = discontinuation_table(sample[0]).set_index("item")["value"]
+    # Seed, Clinical efficacy: on treatment 15 (20.8%); PD 43 (59.7%), toxicity 7 (9.7%),
+    # death 4 (5.6%), completion 2 (2.8%), preference 1 (1.4%).
+    assert table[["Still on treatment", "Progression", "Toxicity", "Death", "Treatment completed", "Patient preference"]].tolist() == [
+        "15 (20.8)", "43 (59.7)", "7 (9.7)", "4 (5.6)", "2 (2.8)", "1 (1.4)",
+    ]
+
+
+def test_sample_cohort_reproduces_seed_biomarker_counts(sample):
+    table = by_measure(biomarker_summary(sample[0]))
+    # Seed, Clinical efficacy: biomarkers available for 24 patients; two MSI-high, 11 PD-L1
+    # positive (>= 1%), six TMB > 10 mut/Mb, 17 patients positive in total, two of them for two.
+    assert table.loc["Patients with any biomarker result (PD-L1, TMB or MSI)", "n"] == 24
+    assert table.loc["MSI-high", "n"] == 2
+    assert table.loc["PD-L1 positive (≥1% of tumour or immune cells)", "n"] == 11
+    assert table.loc["TMB > 10 mut/Mb", "n"] == 6
+    assert table.loc["Positive for ≥1 biomarker", "n"] == 17
+    assert table.loc["Positive for ≥2 biomarkers", "n"] == 2
+
+
+def _seed_row(best, pdl1, tmb, msi) -> tuple:
+    """A Table 3 row as our listing prints it (N/A spellings unified, spaces in PD-L1 ignored)."""
+    na = {None, "N/A", "NA", "Ν/Α"}
+    return (
+        best,
+        "N/A" if pdl1 in na else pdl1.replace(" ", ""),
+        "N/A" if tmb is None else f"{tmb:g} mut/Mb",
+        "N/A" if msi in na else msi.capitalize(),
+    )
+
+
+def test_sample_cohort_responders_match_seed_table3(sample):
+    table = biomarker_table(sample[0])
+    got = Counter(
+        (r["Best response"], r["PD-L1 value"].replace(" ", ""), r["TMB value"], r["MSI"]) for _, r in table.iterrows()
+    )
+    expected = Counter(_seed_row(*row[:4]) for row in SEED_TABLE3)
+    assert got == expected
+    assert table["Best response"].tolist() == ["CR"] * 3 + ["PR"] * 19
