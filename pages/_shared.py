@@ -1,0 +1,225 @@
+"""What every page shares: the dataset in this session, the sidebar filters, small display helpers.
+
+Uploaded data lives only in this browser session's `st.session_state` (never on disk, never in a
+cache shared between sessions); computations on it are cached per session, keyed on a digest of
+the uploaded bytes and the filter state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from sarcoma.filters import FilterResult, FilterState, apply_filters, filter_options
+from sarcoma.ingest import CohortReadError, load_cohort
+from sarcoma.km_summary import GroupedSurvival, survival_by_group
+from sarcoma.plots import PlotStyle, group_colors
+from sarcoma.survival import format_median
+
+SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sample_cohort.csv"
+SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"
+DATASET_KEY = "dataset"
+FILTERED_KEY = "filtered"
+
+# Sidebar widget keys double as URL query parameter names: keep them short and stable.
+F = {
+    "histotypes": "histotype",
+    "lines": "line",
+    "regimen_classes": "regimen_class",
+    "regimens": "regimen",
+    "centers": "centre",
+    "sexes": "sex",
+    "primary_sites": "site",
+    "stages": "stage",
+}
+PRESENT_KEY = "present"
+MEMO_KEY = "_memo"
+MEMO_SIZE = 64
+# Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
+LINE_CUT_KEY = "line_cut"
+FOLD_KEY = "fold_rare"
+AGE_KEY = "age"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    digest: str
+    cohort: pd.DataFrame
+    report: object
+    is_sample: bool
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def _sample_bytes() -> bytes:
+    # The bundled sample is synthetic and the same for everyone: a global cache is fine here.
+    return SAMPLE_PATH.read_bytes()
+
+
+@st.cache_data(show_spinner=False, scope="session", max_entries=4)
+def _load(digest: str, name: str, _data: bytes, column_map: tuple[tuple[str, str], ...]) -> tuple[pd.DataFrame, object]:
+    # Keyed on the digest (the bytes themselves are not hashed); session-scoped so an upload is
+    # never visible to another session.
+    buffer = io.BytesIO(_data)
+    buffer.name = name
+    return load_cohort(buffer, column_map=dict(column_map) or None)
+
+
+def load_dataset(name: str, data: bytes, *, is_sample: bool = False, column_map: dict[str, str] | None = None) -> Dataset:
+    """Read a file into a Dataset; raises CohortReadError with a plain-language message."""
+    mapping = tuple(sorted((column_map or {}).items()))
+    digest = hashlib.sha256(data + repr(mapping).encode()).hexdigest()
+    cohort, report = _load(digest, name, data, mapping)
+    return Dataset(name=name, digest=digest, cohort=cohort, report=report, is_sample=is_sample)
+
+
+def current_dataset() -> Dataset:
+    """The dataset of this session; the synthetic sample cohort until the user uploads a file."""
+    ds = st.session_state.get(DATASET_KEY)
+    if ds is None:
+        ds = load_dataset(SAMPLE_NAME, _sample_bytes(), is_sample=True)
+        st.session_state[DATASET_KEY] = ds
+    return ds
+
+
+def use_dataset(ds: Dataset) -> None:
+    st.session_state[DATASET_KEY] = ds
+    st.session_state.pop(FILTERED_KEY, None)
+
+
+def filter_state_from_widgets() -> FilterState:
+    ss = st.session_state
+    age = ss.get(AGE_KEY)
+    return FilterState(
+        **{attr: tuple(ss.get(key) or ()) for attr, key in F.items()},
+        line_cut=int(ss.get(LINE_CUT_KEY) or 3),
+        fold_rare_below=int(ss.get(FOLD_KEY) or 0),
+        age_min=float(age[0]) if age else None,
+        age_max=float(age[1]) if age else None,
+    )
+
+
+LABELS = {
+    "histotypes": "Histotype",
+    "lines": "Line of therapy",
+    "regimen_classes": "Regimen class",
+    "regimens": "Regimen",
+    "centers": "Centre",
+    "sexes": "Sex",
+    "primary_sites": "Primary site",
+    "stages": "Disease stage",
+}
+
+
+def sidebar_filters(ds: Dataset) -> FilterResult:
+    """Draw the shared filters and store the filtered cohort for the pages of this run."""
+    cohort = ds.cohort
+    with st.sidebar:
+        st.markdown(f"**Data:** {ds.name}")
+        if ds.is_sample:
+            st.caption("Synthetic data for demonstration; upload your centre's file on the Data page.")
+        st.header("Filters")
+        with st.expander("Grouping options"):
+            st.number_input(
+                "Line-of-therapy cut (lines at or above are grouped)", min_value=2, max_value=10,
+                value=3, step=1, key=LINE_CUT_KEY, bind="query-params",
+            )
+            st.number_input(
+                "Fold histotypes with fewer patients than this into 'Other' (0 = off)", min_value=0,
+                max_value=50, value=0, step=1, key=FOLD_KEY, bind="query-params",
+            )
+        partial = FilterState(line_cut=int(st.session_state.get(LINE_CUT_KEY) or 3), fold_rare_below=int(st.session_state.get(FOLD_KEY) or 0))
+        options = filter_options(cohort, partial)
+        for attr, key in F.items():
+            if attr in options and len(options[attr]) > 1:
+                st.multiselect(LABELS[attr], options[attr], key=key, bind="query-params", placeholder="All")
+            elif key in st.session_state:
+                st.session_state[key] = []
+        if "age" in cohort and cohort["age"].notna().any():
+            lo, hi = int(cohort["age"].min()), int(cohort["age"].max()) + 1
+            if lo < hi:
+                st.slider("Age at ICI start (years)", lo, hi, (lo, hi), key=AGE_KEY, bind="query-params")
+        state = filter_state_from_widgets()
+        if state.age_min is not None and state.age_max is not None:
+            lo_all, hi_all = int(cohort["age"].min()), int(cohort["age"].max()) + 1
+            if state.age_min <= lo_all and state.age_max >= hi_all:
+                state = FilterState(**{**state.__dict__, "age_min": None, "age_max": None})
+        result = apply_filters(cohort, state)
+        st.markdown(f"### {result.headline()}")
+        for line in result.describe():
+            st.caption(line)
+    st.session_state[FILTERED_KEY] = result
+    return result
+
+
+def filtered() -> FilterResult:
+    result = st.session_state.get(FILTERED_KEY)
+    if result is None:
+        result = sidebar_filters(current_dataset())
+    return result
+
+
+def enough_patients(result: FilterResult, minimum: int = 2) -> bool:
+    """Show a message instead of an analysis when the selection is too small."""
+    if result.n == 0:
+        st.warning("No patients match the current filters. Remove a filter in the sidebar.")
+        return False
+    if result.n < minimum:
+        st.warning(f"Only {result.n} patient matches the current filters: too few to analyse. Widen the filters in the sidebar.")
+        return False
+    return True
+
+
+def read_error(exc: CohortReadError) -> None:
+    st.error(str(exc))
+
+
+def memo(name: str, key: tuple, compute):
+    """Per-session memo of results keyed on the dataset digest and filter state.
+
+    Lives in st.session_state, so it can never be shared with another session.
+    """
+    store = st.session_state.setdefault(MEMO_KEY, {})
+    full = (name, current_dataset().digest, filter_state_from_widgets(), key)
+    if full in store:
+        value = store.pop(full)
+    else:
+        value = compute()
+        while len(store) >= MEMO_SIZE:
+            store.pop(next(iter(store)))
+    store[full] = value  # most recently used last
+    return value
+
+
+def cached_survival(result: FilterResult, endpoint: str, group: str | None, **options) -> GroupedSurvival:
+    return memo("survival", (endpoint, group, tuple(sorted(options.items()))), lambda: survival_by_group(result.subset, endpoint, group, **options))
+
+
+def colors_for(levels: list[str]) -> dict[str, str]:
+    return group_colors(levels)
+
+
+def presentation() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY))
+
+
+def plot_style() -> PlotStyle:
+    return PlotStyle.presentation() if presentation() else PlotStyle()
+
+
+def fmt_months(value: float, lower: float, upper: float) -> str:
+    return format_median(value, lower, upper) + " months"
+
+
+def adverse_events_for(ds: Dataset, cohort: pd.DataFrame) -> pd.DataFrame | None:
+    """The adverse-event table of the dataset, restricted to the patients in `cohort`."""
+    events = getattr(ds.report, "adverse_events", None)
+    if events is None:
+        return None
+    return events[events["patient_id"].astype(str).isin(cohort["patient_id"].astype(str))]

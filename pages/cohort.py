@@ -1,0 +1,24 @@
+"""Cohort page: patient characteristics in the seed's Table 1 shape, optionally split by a variable."""
+
+import streamlit as st
+
+from pages import _shared as ui
+from sarcoma.characteristics import characteristics_table
+from sarcoma.groupings import available_groupings
+
+st.header("Cohort")
+result = ui.filtered()
+if ui.enough_patients(result, minimum=1):
+    cohort = result.subset
+    state = ui.filter_state_from_widgets()
+    groupings = {k: g for k, g in available_groupings(cohort, state.line_cut).items() if not g.post_baseline}
+    by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by")
+    data = cohort if by is None else cohort.assign(**{groupings[by].label: groupings[by].make(cohort)})
+    table = ui.memo("table1", (by,), lambda: characteristics_table(data, by=None if by is None else groupings[by].label))
+    st.markdown(f"**Patient characteristics** ({result.headline()})")
+    st.dataframe(table, hide_index=True, height=min(38 * (len(table) + 1), 1400))
+    st.caption(
+        "Categorical variables: n (% of all patients in the column); continuous: median (min–max). "
+        + ("Tests: Pearson chi-square (Fisher's exact for 2×2 tables with small expected counts) for categorical "
+           "variables, Mann-Whitney U or Kruskal-Wallis for continuous ones." if by else "")
+    )

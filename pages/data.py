@@ -1,0 +1,71 @@
+"""Data page: upload a file (or keep the synthetic sample), map columns, read the data-quality report."""
+
+import streamlit as st
+
+from pages import _shared as ui
+from sarcoma.ingest import CohortReadError, data_dictionary_markdown, template_csv
+from sarcoma.schema import COLUMN_NAMES
+
+st.header("Data")
+ds = ui.current_dataset()
+
+uploaded = st.file_uploader(
+    "Upload your centre's cohort (CSV or Excel .xlsx, one row per patient)", type=["csv", "txt", "tsv", "xlsx"],
+    key="upload", help="The file stays in this browser session: it is not saved on the server and not shared.",
+)
+if uploaded is not None and st.session_state.get("upload_name") != (uploaded.name, uploaded.size):
+    try:
+        ds = ui.load_dataset(uploaded.name, uploaded.getvalue())
+    except CohortReadError as exc:
+        ui.read_error(exc)
+    else:
+        ui.use_dataset(ds)
+        st.session_state["upload_name"] = (uploaded.name, uploaded.size)
+        st.rerun()
+if not ds.is_sample and st.button("Go back to the synthetic sample cohort"):
+    ui.use_dataset(ui.load_dataset(ui.SAMPLE_NAME, ui._sample_bytes(), is_sample=True))
+    st.session_state.pop("upload_name", None)
+    st.rerun()
+
+if ds.is_sample:
+    st.info(
+        "You are looking at a **synthetic** cohort of 72 patients whose counts reproduce the seed study's "
+        "tables. No real patient data is included."
+    )
+
+report = ds.report
+st.subheader("Data-quality report")
+st.markdown(f"**{ds.name}**")
+st.text(report.summary())
+st.dataframe(report.counts(), hide_index=True)
+issues = report.to_frame()
+if len(issues):
+    st.markdown("Every row that was excluded from an endpoint, or whose value was changed, is listed with the reason:")
+    st.dataframe(issues, hide_index=True)
+    st.download_button("Download the data-quality report (CSV)", issues.to_csv(index=False).encode("utf-8"), "data_quality_report.csv", "text/csv")
+else:
+    st.success("No problems found: every row is analysed for every endpoint.")
+unmatched = list(report.unmatched_columns)
+if unmatched and not ds.is_sample and uploaded is not None:
+    st.subheader("Columns that were not recognised")
+    st.markdown("Map a column to a field of the data dictionary if it holds one; leave it unmapped otherwise.")
+    choices = {}
+    for header in unmatched:
+        target = st.selectbox(f"“{header}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
+        if target != "(not used)":
+            choices[header] = target
+    if choices and st.button("Apply column mapping"):
+        try:
+            new = ui.load_dataset(uploaded.name, uploaded.getvalue(), column_map=choices)
+        except CohortReadError as exc:
+            ui.read_error(exc)
+        else:
+            ui.use_dataset(new)
+            st.rerun()
+
+st.subheader("Template and data dictionary")
+c1, c2 = st.columns(2)
+c1.download_button("Download the template (CSV)", template_csv(), "cohort_template.csv", "text/csv")
+c2.download_button("Download the data dictionary (Markdown)", data_dictionary_markdown().encode("utf-8"), "data_dictionary.md", "text/markdown")
+with st.expander("Data dictionary"):
+    st.markdown(data_dictionary_markdown())

@@ -1,0 +1,21 @@
+"""Safety & biomarkers page: adverse events, discontinuations and the biomarkers of responders."""
+
+import streamlit as st
+
+from pages import _shared as ui
+from sarcoma.safety import ae_summary, biomarker_summary, biomarker_table, discontinuation_table
+
+st.header("Safety & biomarkers")
+result = ui.filtered()
+if ui.enough_patients(result, minimum=1):
+    cohort = result.subset
+    ds = ui.current_dataset()
+    events = ui.adverse_events_for(ds, cohort)
+    st.subheader("Adverse events")
+    st.dataframe(ae_summary(cohort, events), hide_index=True)
+    st.subheader("Treatment status and discontinuation")
+    st.dataframe(discontinuation_table(cohort), hide_index=True)
+    st.subheader("Biomarkers")
+    st.dataframe(biomarker_summary(cohort), hide_index=True)
+    st.markdown("**Responders (CR/PR) and their biomarkers** (as the seed's Table 3)")
+    st.dataframe(biomarker_table(cohort), hide_index=True)

@@ -1,0 +1,50 @@
+"""Subgroups page: every grouping variable, both endpoints, in one table, with a forest plot."""
+
+import streamlit as st
+
+from pages import _shared as ui
+from sarcoma.groupings import available_groupings
+from sarcoma.km_summary import CONF_TYPES, TESTS
+from sarcoma.plots import forest_figure
+from sarcoma.subgroups import ADJUSTMENTS, cox_forest_table, subgroup_table
+
+st.header("Subgroups")
+result = ui.filtered()
+if ui.enough_patients(result):
+    cohort = result.subset
+    state = ui.filter_state_from_widgets()
+    groupings = available_groupings(cohort, state.line_cut)
+    c1, c2, c3, c4 = st.columns(4)
+    adjust = c1.selectbox("Multiplicity adjustment", list(ADJUSTMENTS), format_func=ADJUSTMENTS.get, key="sg_adjust")
+    min_size = c2.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="sg_min")
+    test = c3.selectbox("Test", [t for t in TESTS if t != "trend"], format_func=TESTS.get, key="sg_test")
+    conf_type = c4.selectbox("Median CI", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="sg_ci")
+    chosen = st.multiselect("Variables", list(groupings), default=list(groupings), format_func=lambda k: groupings[k].label, key="sg_vars")
+    if not chosen:
+        st.info("Choose at least one variable.")
+    else:
+        table = ui.memo(
+            "subgroups", (tuple(chosen), adjust, int(min_size), test, conf_type),
+            lambda: subgroup_table(cohort, groupings=chosen, conf_type=conf_type, test=test, adjust=adjust, min_group_size=int(min_size), line_cut=state.line_cut),
+        )
+        st.caption(
+            f"{table.n_tests} tests in this table; adjusted p-values ({ADJUSTMENTS[adjust]}) are over all {table.n_tests}. "
+            f"Groups with fewer than {table.min_group_size} patients are flagged in the Note column."
+        )
+        st.dataframe(table.display(), hide_index=True)
+        st.subheader("Forest plot")
+        f1, f2 = st.columns(2)
+        endpoint = f1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="sg_forest_endpoint")
+        kind = f2.radio("Show", ["median", "hr"], horizontal=True, key="sg_forest_kind",
+                        format_func={"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}.get)
+        if kind == "median":
+            rows = table.rows[table.rows["endpoint"] == endpoint].assign(label=lambda d: d["variable_label"] + ": " + d["level"].astype(str) + " (n=" + d["n"].astype(str) + ")")
+            fig = forest_figure(rows, estimate="median", lower="median_lower", upper="median_upper", flag="small",
+                                x_label="Median, months (hollow: group below minimum size; dotted: limit not reached)", style=ui.plot_style())
+        else:
+            rows = ui.memo("cox_forest", (endpoint, tuple(chosen)), lambda: cox_forest_table(cohort, endpoint, chosen, line_cut=state.line_cut))
+            fig = forest_figure(rows.dropna(subset=["hr"]), estimate="hr", lower="lower", upper="upper", log_x=True, reference=1.0,
+                                x_label="Hazard ratio vs reference level (log scale)", style=ui.plot_style())
+            for _, r in rows[rows["hr"].isna()].iterrows():
+                st.caption(f"{r['variable_label']}: {r['note']}")
+        st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="sg_forest")
