@@ -240,13 +240,11 @@ def _detect_legacy(data: bytes) -> str:
             if _decodes(data, fallback):
                 return fallback
         raise _binary_error()
-    best = decodable[0]
-    # Ties on charset-normalizer's own scores are common on tiny samples ('όχι' is also valid
-    # cp1252): prefer the decoding with fewer implausible words (mixed Greek/Latin letters).
-    tied = [m for m in decodable if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
-    if len(tied) > 1:
-        return min(tied, key=lambda m: _oddness(sample.decode(m.encoding, "replace"))).encoding
-    return best.encoding
+    # charset-normalizer's mess score misjudges short samples (one Greek word among Latin
+    # cells scores better as cp1252 'ÁèÞíá'): implausible words decide first, its score second.
+    return min(
+        decodable, key=lambda m: (_oddness(sample.decode(m.encoding, "replace")), m.chaos, -m.coherence)
+    ).encoding
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

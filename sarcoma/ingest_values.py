@@ -79,10 +79,26 @@ def is_missing(text: str) -> bool:
 
 
 def parse_text(col: pa.Array) -> Parsed:
-    """Free text: trimmed, missing-value tokens become NaN."""
-    codes, uniques = _encode(col)
-    results = [(MISSING, None, None) if is_missing(u) else (OK, u, None) for u in uniques]
-    return _string_result(codes, uniques, results)
+    """Free text: trimmed, missing-value tokens become NaN.
+
+    Stays in Arrow: only distinct values that could be a missing token (short, no digits, as
+    no token has one) go through Python, so a million distinct patient IDs cost nothing.
+    """
+    encoded = pc.dictionary_encode(trimmed(col))
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    dictionary = encoded.dictionary
+    maybe = pc.and_(
+        pc.less_equal(pc.utf8_length(dictionary), 40),
+        pc.invert(pc.match_substring_regex(dictionary, r"\d")),
+    ).to_numpy(zero_copy_only=False)
+    missing_u = np.zeros(len(dictionary), dtype=bool)
+    for i in np.flatnonzero(maybe):
+        missing_u[i] = is_missing(dictionary[int(i)].as_py())
+    labels = pc.if_else(pa.array(missing_u), pa.scalar(None, pa.string()), dictionary)
+    taken = labels.take(encoded.indices) if len(codes) else pa.array([], pa.string())
+    values = STR_DTYPE.construct_array_type()(pa.chunked_array([taken]))
+    status = np.where(missing_u[codes], MISSING, OK).astype(np.int8) if len(codes) else np.zeros(0, np.int8)
+    return Parsed(values=values, status=status)
 
 
 def _string_result(

@@ -6,7 +6,7 @@ excluded row has at least one issue with `excludes=True` for that endpoint (or f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,9 +124,10 @@ _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 class IssueLog:
     """Collects issues in vectorised batches (a million-row file can have many)."""
 
-    def __init__(self, source_rows: np.ndarray, patient_ids: Sequence[str]) -> None:
+    def __init__(self, source_rows: np.ndarray, patient_ids: Callable[[np.ndarray], list[str]]) -> None:
+        """`patient_ids(rows)` returns the IDs as written for row positions (looked up lazily)."""
         self._source_rows = np.asarray(source_rows, dtype=np.int64)
-        self._ids = np.asarray(patient_ids, dtype=object)
+        self._ids = patient_ids
         self._parts: list[pd.DataFrame] = []
 
     def add(
@@ -149,7 +150,7 @@ class IssueLog:
             pd.DataFrame(
                 {
                     "source_row": self._source_rows[rows],
-                    "patient_id": self._ids[rows],
+                    "patient_id": np.asarray(self._ids(rows), dtype=object),
                     "endpoint": endpoint,
                     "column": column,
                     "value": _broadcast(values, len(rows)),
