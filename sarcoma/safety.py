@@ -230,6 +230,12 @@ def ae_summary(cohort: pd.DataFrame, adverse_events: pd.DataFrame | None = None)
     )
     from_grade = pd.Series(pd.NA, index=cohort.index, dtype="boolean").mask(grade >= 1, True).mask(grade == 0, False)
     notes_any: list[str] = []
+    graded_but_no = int(((flag == False) & (grade >= 1)).fillna(False).sum())  # noqa: E712
+    if graded_but_no:
+        notes_any.append(
+            f"{graded_but_no} patient(s) recorded with no AE have a worst AE grade of 1 or more; "
+            "counted as having an AE"
+        )
     sources = [flag, from_grade]
     if ae is not None:
         in_table = cohort["patient_id"].astype(str).isin(set(ae["patient_id"].astype(str)))

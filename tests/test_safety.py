@@ -143,6 +143,13 @@ def test_ae_table_completes_and_overrides_patient_flags():
     assert table.loc["Patients with treatment delay due to toxicity", ["n", "not_recorded"]].tolist() == [1, 2]
 
 
+def test_flag_contradicted_by_worst_grade_is_counted_and_noted():
+    cohort = pd.DataFrame({"any_ae": [False, False, True], "max_ae_grade": [2, 0, 1]})
+    row = by_measure(ae_summary(cohort)).loc["Patients with any AE"]
+    assert row["n"] == 2
+    assert row["note"].startswith("1 patient(s) recorded with no AE have a worst AE grade")
+
+
 def test_ae_table_alone_is_the_record():
     cohort = pd.DataFrame({"patient_id": ["A", "B", "C", "D"]})
     ae = pd.DataFrame({"patient_id": ["A", "A", "C"], "term": ["Rash", "Colitis", "Fatigue"], "grade": [1, 4, 2]})
