@@ -1,0 +1,41 @@
+"""The Report page (Streamlit AppTest): it runs, shows the methods paragraph of the options in
+use (taken from the other pages' widget state, changeable on the page) and offers the downloads."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "report.py")
+
+
+@pytest.fixture
+def app():
+    return AppTest.from_file(PAGE, default_timeout=120)
+
+
+def test_page_follows_other_pages_choices_and_its_own_widgets(app):
+    # What the Survival and Response pages would have left in the session.
+    app.session_state["surv_group"] = "histotype"
+    app.session_state["surv_test"] = "peto"
+    app.session_state["resp_den"] = "all"
+    app.run()
+    assert not app.exception
+    methods = app.code[0].value
+    assert "compared by Histotype with the Peto-Peto test" in methods
+    assert "over all treated patients" in methods
+    assert "All 72 patients in the dataset" in methods
+
+    labels = [b.label for b in app.get("download_button")]
+    assert labels[:2] == ["Download the HTML report", "Download the PowerPoint deck"]
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("PDF") >= 4  # KM PFS/OS, forests, waterfall
+    assert labels.count("CSV") == labels.count("XLSX") >= 6
+
+    app.selectbox(key="rep_group").set_value("line_2")
+    app.selectbox(key="rep_test").set_value("breslow")
+    app.selectbox(key="rep_adjust").set_value("bh")
+    app.run()
+    assert not app.exception
+    methods = app.code[0].value
+    assert "compared by Line of therapy (1-2 vs ≥3) with the Breslow (generalised Wilcoxon) test" in methods
+    assert "Benjamini-Hochberg" in methods and "Peto" not in methods
