@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,46 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToClo
 LINE_CUT_KEY = "line_cut"
 FOLD_KEY = "fold_rare"
 AGE_KEY = "age"
+
+
+_app_run = threading.local()
+
+
+def run_app(pages: list, before_page: Callable[[], None]) -> None:
+    """app.py's body: declare the navigation, draw the shared sidebar, run the chosen page."""
+    page = st.navigation(pages)
+    before_page()
+    _app_run.active = True
+    try:
+        page.run()
+    finally:
+        _app_run.active = False
+
+
+def require_app() -> None:
+    """Called first by every page: make sure it runs inside app.py's navigation.
+
+    With a `pages/` folder next to app.py, Streamlit runs a page file on its own (legacy
+    multipage mode) when the very first request after the server starts is a deep link (a
+    shared URL such as /survival?histotype=UPS), and AppTest does so on every page switch.
+    Declaring the navigation switches Streamlit to app.py's pages; the rerun then goes through
+    app.py, so the sidebar filters and the shared state are there.
+    """
+    if getattr(_app_run, "active", False):
+        return
+    st.navigation(app_pages(), position="hidden")
+    st.rerun()
+
+
+def app_pages() -> list:
+    return [
+        st.Page("pages/data.py", title="Data", default=True),
+        st.Page("pages/cohort.py", title="Cohort"),
+        st.Page("pages/survival.py", title="Survival"),
+        st.Page("pages/subgroups.py", title="Subgroups"),
+        st.Page("pages/response.py", title="Response"),
+        st.Page("pages/safety.py", title="Safety & biomarkers"),
+    ]
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from pages import _shared as ui
 from sarcoma.characteristics import characteristics_table
 from sarcoma.groupings import available_groupings
 
+ui.require_app()
+
 st.header("Cohort")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):

@@ -6,6 +6,8 @@ from pages import _shared as ui
 from sarcoma.ingest import CohortReadError, data_dictionary_markdown, template_csv
 from sarcoma.schema import COLUMN_NAMES
 
+ui.require_app()
+
 st.header("Data")
 ds = ui.current_dataset()
 

@@ -7,6 +7,8 @@ from pages import _shared as ui
 from sarcoma.plots import waterfall_figure
 from sarcoma.response_view import RESPONSE_GROUPINGS, response_view
 
+ui.require_app()
+
 st.header("Response")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):

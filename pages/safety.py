@@ -5,6 +5,8 @@ import streamlit as st
 from pages import _shared as ui
 from sarcoma.safety import ae_summary, biomarker_summary, biomarker_table, discontinuation_table
 
+ui.require_app()
+
 st.header("Safety & biomarkers")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):

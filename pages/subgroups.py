@@ -8,6 +8,8 @@ from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.plots import forest_figure
 from sarcoma.subgroups import ADJUSTMENTS, cox_forest_table, subgroup_table
 
+ui.require_app()
+
 st.header("Subgroups")
 result = ui.filtered()
 if ui.enough_patients(result):

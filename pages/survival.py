@@ -7,6 +7,8 @@ from sarcoma.groupings import available_groupings
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.plots import km_figure
 
+ui.require_app()
+
 st.header("Survival")
 result = ui.filtered()
 if ui.enough_patients(result):
@@ -35,6 +37,8 @@ if ui.enough_patients(result):
             annotation=res.test_label(), show_ci=show_ci, colors=ui.colors_for(list(res.curves)), style=ui.plot_style(),
         )
         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="surv_fig")
+        if res.test_label():
+            st.markdown(res.test_label().replace("<br>", "  \n"))
         st.caption(res.methods_note())
         st.dataframe(res.table[[c for c in res.table.columns if c[0].isupper() or c == "n"]], hide_index=True)
         fu, lo, hi = res.follow_up

@@ -1,0 +1,209 @@
+"""Landmark & Cox page: guard-rails for post-baseline groupings, Cox models, RMST.
+
+Widgets and layout only: every number comes from sarcoma.landmark, sarcoma.cox, sarcoma.rmst.
+"""
+
+import streamlit as st
+
+from pages import _shared as ui
+from sarcoma.cox import covariate_options, fit_cox, univariable_cox
+from sarcoma.groupings import available_groupings, level_order
+from sarcoma.landmark import (
+    LANDMARK_RULE,
+    has_response_dates,
+    landmark_analysis,
+    response_time_dependent_cox,
+    suggest_landmark,
+)
+from sarcoma.plots import forest_figure, km_figure
+from sarcoma.rmst import horizon_limit, rmst_by_group
+from sarcoma.survival import SurvivalInputError
+
+ENDPOINT_NAMES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
+
+st.header("Landmark & Cox")
+result = ui.filtered()
+if ui.enough_patients(result):
+    cohort = result.subset
+    state = ui.filter_state_from_widgets()
+    groupings = available_groupings(cohort, state.line_cut)
+    tab_lm, tab_cox, tab_rmst = st.tabs(["Landmark analysis", "Cox regression", "Restricted mean survival time"])
+
+    # ------------------------------------------------------------------ landmark
+    with tab_lm:
+        post = {k: g for k, g in groupings.items() if g.post_baseline}
+        if not post:
+            st.info("No grouping known only after treatment start (response, adverse events) splits this selection.")
+        else:
+            c1, c2, c3 = st.columns(3)
+            endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="lm_endpoint")
+            group_key = c2.selectbox("Grouping", list(post), format_func=lambda k: post[k].label, key="lm_group")
+            suggested = suggest_landmark(cohort, endpoint)
+            landmark = c3.number_input(
+                "Landmark (months after ICI start)", min_value=0.5, max_value=60.0, value=suggested, step=0.5, key="lm_months"
+            )
+            st.caption(f"{LANDMARK_RULE} Suggested for this selection and endpoint: {suggested:g} months.")
+            use_dates = False
+            if group_key == "responder" and has_response_dates(cohort):
+                use_dates = st.toggle("Classify response at the landmark from the response dates", value=True, key="lm_dates")
+            try:
+                res = ui.memo(
+                    "landmark", (endpoint, group_key, float(landmark), use_dates, state.line_cut),
+                    lambda: landmark_analysis(cohort, endpoint, group_key, float(landmark), line_cut=state.line_cut, use_response_dates=use_dates),
+                )
+            except SurvivalInputError as exc:
+                st.error(str(exc))
+            else:
+                st.info(res.explanation)
+                if res.residual_bias:
+                    st.warning(res.residual_bias)
+                for note in res.notes:
+                    st.caption(note)
+                st.subheader("Naive vs landmark")
+                st.dataframe(res.comparison().drop(columns="p_value"), hide_index=True, key="lm_comparison")
+                for ex in res.excluded:
+                    st.caption(f"Not in the landmark analysis: {ex.n} patient(s) — {ex.reason}.")
+                left, right = st.columns(2)
+                style = ui.plot_style()
+                with left:
+                    fig = km_figure(
+                        res.naive.curves, at_risk=res.naive.at_risk, title=f"Naive: {endpoint} from ICI start",
+                        annotation=res.naive.test_label(), colors=ui.colors_for(list(res.naive.curves)), style=style,
+                    )
+                    st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="lm_naive_fig")
+                with right:
+                    if res.landmark.curves:
+                        fig = km_figure(
+                            res.landmark.curves, at_risk=res.landmark.at_risk,
+                            title=f"Landmark: {endpoint} from {res.landmark_months:g} months",
+                            x_label=f"Months from the landmark ({res.landmark_months:g} months after ICI start)",
+                            annotation=res.landmark.test_label(), colors=ui.colors_for(list(res.landmark.curves)), style=style,
+                        )
+                        st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="lm_landmark_fig")
+                if res.landmark.test_note:
+                    st.caption(res.landmark.test_note)
+                if use_dates:
+                    try:
+                        td = ui.memo("td_cox", (endpoint,), lambda: response_time_dependent_cox(cohort, endpoint))
+                    except SurvivalInputError as exc:
+                        st.caption(f"Time-dependent Cox model not computed: {exc}")
+                    else:
+                        st.markdown(f"**Response as a time-dependent covariate** (all patients, from ICI start): {td.text()}")
+
+    # ------------------------------------------------------------------ Cox
+    with tab_cox:
+        options = covariate_options(cohort, state.line_cut)
+        c1, c2, c3 = st.columns(3)
+        cox_endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="cox_endpoint")
+        mode = c2.radio("Model", ["univariable", "multivariable"], horizontal=True, key="cox_mode", format_func=str.capitalize)
+        min_size = c3.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="cox_min")
+        default = [k for k in ("line_2", "age") if k in options]
+        covs = st.multiselect("Covariates", list(options), default=default, format_func=options.get, key="cox_covs")
+        stratify = st.toggle(
+            "Stratify by centre (separate baseline hazard per centre)", value=False, key="cox_strata", disabled="center" not in cohort
+        )
+        refs = {}
+        ref_cols = st.columns(3)
+        for i, key in enumerate(k for k in covs if k in groupings):
+            levels = level_order(groupings[key].make(cohort), groupings[key])
+            refs[key] = ref_cols[i % 3].selectbox(f"Reference for {groupings[key].label}", levels, key=f"cox_ref_{key}")
+        if not covs:
+            st.info("Choose at least one covariate.")
+        else:
+            ref_key = tuple(sorted(refs.items()))
+            try:
+                if mode == "univariable":
+                    table = ui.memo(
+                        "cox_uni", (cox_endpoint, tuple(covs), ref_key, stratify, int(min_size), state.line_cut),
+                        lambda: univariable_cox(cohort, cox_endpoint, covs, references=refs, stratify_by_center=stratify,
+                                                line_cut=state.line_cut, min_group_size=int(min_size)),
+                    )
+                    forest = table.dropna(subset=["hr"])
+                    shown = table
+                    model = None
+                else:
+                    model = ui.memo(
+                        "cox_multi", (cox_endpoint, tuple(covs), ref_key, stratify, int(min_size), state.line_cut),
+                        lambda: fit_cox(cohort, cox_endpoint, covs, references=refs, stratify_by_center=stratify,
+                                        line_cut=state.line_cut, min_group_size=int(min_size)),
+                    )
+                    forest = model.forest_table()
+                    shown = None
+            except SurvivalInputError as exc:
+                st.error(str(exc))
+            else:
+                if model is not None:
+                    st.markdown(
+                        f"**{ENDPOINT_NAMES[cox_endpoint]}**: {model.n} patients, {model.n_events} events, "
+                        f"{model.n_parameters} parameters ({model.epv:.1f} events per parameter)"
+                        + (f"; {model.n_excluded} left out for missing values" if model.n_excluded else "")
+                        + ("; stratified by centre" if model.stratified_by_center else "")
+                    )
+                    if model.epv_warning:
+                        st.warning(model.epv_warning)
+                    if model.ph is not None:
+                        for note in model.ph.notes():
+                            st.warning(note)
+                    for note in model.notes:
+                        st.caption(note)
+                if len(forest):
+                    fig = forest_figure(
+                        forest, estimate="hr", lower="lower", upper="upper", log_x=True, reference=1.0, flag="small",
+                        x_label="Hazard ratio vs reference (log scale; hollow: group below minimum size)", style=ui.plot_style(),
+                    )
+                    st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="cox_forest")
+                if model is not None:
+                    st.dataframe(model.display(), hide_index=True, key="cox_table")
+                else:
+                    st.dataframe(
+                        shown[["label", "n", "n_events", "hr", "lower", "upper", "p_value", "ph_p_value", "note"]].rename(
+                            columns={"label": "Term", "n_events": "Events", "hr": "HR", "lower": "95% CI lower",
+                                     "upper": "95% CI upper", "p_value": "p", "ph_p_value": "PH test p", "note": "Note"}
+                        ),
+                        hide_index=True, key="cox_table",
+                    )
+                    for note in shown["ph_note"]:
+                        if note:
+                            st.warning(note)
+                st.caption(
+                    "Cox proportional hazards regression (lifelines, Efron ties). Proportional-hazards check: "
+                    "scaled Schoenfeld residuals against rank of time (lifelines proportional_hazard_test)."
+                )
+
+    # ------------------------------------------------------------------ RMST
+    with tab_rmst:
+        c1, c2, c3 = st.columns(3)
+        r_endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="rmst_endpoint")
+        r_group = c2.selectbox(
+            "Compare by", [None, *groupings], format_func=lambda k: "No grouping (all patients)" if k is None else groupings[k].label,
+            key="rmst_group",
+        )
+        try:
+            limit = ui.memo("rmst_limit", (r_endpoint, r_group, state.line_cut), lambda: horizon_limit(cohort, r_endpoint, r_group, line_cut=state.line_cut))
+        except SurvivalInputError as exc:
+            st.error(str(exc))
+        else:
+            r_ref = None
+            if r_group is not None:
+                levels = level_order(groupings[r_group].make(cohort), groupings[r_group])
+                r_ref = c3.selectbox("Reference group", levels, key="rmst_ref")
+            tau = st.slider(
+                "Horizon τ (months)", min_value=0.5, max_value=max(float(limit), 0.5),
+                value=min(12.0, max(float(limit), 0.5)), step=0.5, key="rmst_tau",
+                help="RMST is the area under the Kaplan-Meier curve up to τ. τ may not exceed the follow-up of any group.",
+            )
+            try:
+                table = ui.memo(
+                    "rmst", (r_endpoint, r_group, r_ref, float(tau), state.line_cut),
+                    lambda: rmst_by_group(cohort, r_endpoint, r_group, float(tau), reference=r_ref, line_cut=state.line_cut),
+                )
+            except SurvivalInputError as exc:
+                st.error(str(exc))
+            else:
+                frame = table.frame()
+                st.dataframe(frame[[c for c in frame.columns if c[0].isupper() or c in ("n", "p")]], hide_index=True, key="rmst_table")
+                for diff in table.differences.values():
+                    st.markdown(diff.text())
+                st.caption(table.methods_note())
+                for ex in table.excluded:
+                    st.caption(f"Not in the analysis: {ex.n} patient(s) — {ex.reason}.")

@@ -1,0 +1,150 @@
+"""AppTest: every page on the sample cohort; each filter changes what is shown, and what is shown
+equals what the analysis core computes for the same subset."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sarcoma.filters import FilterState, apply_filters
+from sarcoma.ingest import load_cohort
+from sarcoma.km_summary import format_p, survival_by_group
+from sarcoma.response_view import response_view
+from sarcoma.subgroups import subgroup_table
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    data, _ = load_cohort(SAMPLE)
+    return data
+
+
+def start(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page:
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def headline(at: AppTest) -> str:
+    return next(m.value for m in at.sidebar.markdown if m.value.startswith("### n ="))
+
+
+def test_data_page_shows_the_quality_report_of_the_sample(cohort):
+    at = start()
+    assert headline(at) == "### n = 72 of 72 patients"
+    assert any("Read 72 patient rows" in t.value for t in at.text)
+    counts = at.dataframe[0].value
+    assert counts["rows_read"].tolist() == [72, 72, 72]
+    assert (counts["analysed"] + counts["excluded"]).tolist() == [72, 72, 72]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "state"),
+    [
+        ("histotype", ["UPS", "LMS"], FilterState(histotypes=("UPS", "LMS"))),
+        ("line", ["≥3"], FilterState(lines=("≥3",))),
+        ("regimen_class", ["ICI + TKI"], FilterState(regimen_classes=("ICI + TKI",))),
+        ("sex", ["Female"], FilterState(sexes=("Female",))),
+        ("site", ["Head and neck"], FilterState(primary_sites=("Head and neck",))),
+        ("stage", ["Metastatic"], FilterState(stages=("Metastatic",))),
+        ("regimen", ["pembrolizumab"], FilterState(regimens=("pembrolizumab",))),
+    ],
+)
+def test_each_filter_changes_the_count_and_the_survival_page(cohort, key, value, state):
+    at = start("pages/survival.py")
+    at.sidebar.multiselect(key=key).set_value(value).run()
+    assert not at.exception
+    expected = apply_filters(cohort, state)
+    assert expected.n < 72
+    assert headline(at) == f"### n = {expected.n} of 72 patients"
+    core = survival_by_group(expected.subset, "PFS", None)
+    shown = at.dataframe[0].value
+    assert shown["Median (95% CI), months"].tolist() == core.table["Median (95% CI), months"].tolist()
+    assert shown["n"].tolist() == [expected.n - sum(e.n for e in core.excluded)]
+
+
+def test_survival_by_line_shows_the_core_p_value_and_keeps_it_on_endpoint_switch(cohort):
+    at = start("pages/survival.py")
+    at.selectbox(key="surv_group").set_value("line_2").run()
+    for endpoint in ("PFS", "OS"):
+        at.radio(key="surv_endpoint").set_value(endpoint).run()
+        core = survival_by_group(cohort, endpoint, "line_2")
+        label = next(m.value for m in at.markdown if m.value.startswith("Log-rank"))
+        assert format_p(core.test.p_value) in label
+        assert f"df = {core.test.df}" in label
+        shown = at.dataframe[0].value
+        assert shown["Median (95% CI), months"].tolist() == core.table["Median (95% CI), months"].tolist()
+
+
+def test_age_filter_and_line_cut(cohort):
+    at = start("pages/survival.py")
+    at.sidebar.slider(key="age").set_value((40, 70)).run()
+    expected = apply_filters(cohort, FilterState(age_min=40, age_max=70))
+    assert headline(at) == f"### n = {expected.n} of 72 patients"
+    at.sidebar.number_input(key="line_cut").set_value(2).run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="line").options == ["1", "≥2"]
+
+
+def test_filters_are_kept_when_switching_pages(cohort):
+    at = start()
+    at.sidebar.multiselect(key="histotype").set_value(["UPS"]).run()
+    expected = apply_filters(cohort, FilterState(histotypes=("UPS",)))
+    for page in ("pages/cohort.py", "pages/response.py", "pages/subgroups.py", "pages/safety.py", "pages/survival.py"):
+        at.switch_page(page)
+        at.run()
+        assert not at.exception, page
+        assert headline(at) == f"### n = {expected.n} of 72 patients", page
+        assert at.sidebar.multiselect(key="histotype").value == ["UPS"]
+
+
+def test_empty_selection_shows_a_message_not_an_error():
+    at = start("pages/survival.py")
+    at.sidebar.multiselect(key="histotype").set_value(["ASPS"]).run()
+    at.sidebar.multiselect(key="sex").set_value(["Female"]).run()
+    at.sidebar.multiselect(key="regimen_class").set_value(["Double ICI"]).run()
+    assert not at.exception
+    assert any("No patients match" in w.value or "too few" in w.value for w in at.warning)
+
+
+def test_response_page_matches_core_and_seed_table_4(cohort):
+    at = start("pages/response.py")
+    at.selectbox(key="resp_by").set_value("regimen_class").run()
+    shown = at.dataframe[0].value
+    core = response_view(cohort, "regimen_class")
+    assert shown["ORR (CI)"].tolist() == core.display["ORR (CI)"].tolist()
+    # Seed Table 4 (rows): ICI monotherapy 12/41 = 29.3% of evaluable; total 22/64 = 34.4%.
+    assert shown.loc["ICI monotherapy", "ORR (CI)"].startswith("ORR 29.3% (12/41 evaluable")
+    assert shown.loc["Total", "ORR (CI)"].startswith("ORR 34.4% (22/64 evaluable")
+    at.radio(key="resp_den").set_value("all").run()
+    assert at.dataframe[0].value.loc["Total", "Denominator"] == 72
+
+
+def test_subgroups_page_matches_core(cohort):
+    at = start("pages/subgroups.py")
+    at.multiselect(key="sg_vars").set_value(["line_2", "histotype"]).run()
+    shown = at.dataframe[0].value
+    core = subgroup_table(cohort, groupings=["line_2", "histotype"]).display()
+    assert shown["p"].tolist() == core["p"].tolist()
+    assert shown["Median (95% CI), months"].tolist() == core["Median (95% CI), months"].tolist()
+    assert any("4 tests in this table" in c.value for c in at.caption)
+
+
+def test_cohort_and_safety_pages_show_seed_counts():
+    at = start("pages/cohort.py")
+    table = at.dataframe[0].value
+    assert "44 (61.1)" in table.astype(str).to_numpy().ravel().tolist()
+    at.switch_page("pages/safety.py")
+    at.run()
+    assert not at.exception
+    cells = " ".join(" ".join(df.value.astype(str).to_numpy().ravel()) for df in at.dataframe)
+    assert "24 (33.3" in cells  # seed: 24 (33.3%) patients with any AE
