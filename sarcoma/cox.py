@@ -107,7 +107,8 @@ class CoxModel:
 
     `table` has one row per term (index: readable label such as "Histotype: LMS vs UPS") with
     hr, lower, upper, p_value, covariate, level, reference, n_level (patients in that level, NaN
-    for numeric terms), small (level below the minimum size) and ph_p_value.
+    for numeric terms), small (level or its reference below the minimum size), ph_p_value,
+    ph_note (the proportional-hazards warning, if any) and note (every note for the term).
     """
 
     endpoint: str
@@ -276,6 +277,7 @@ def fit_cox(
 
     ph = None
     table["ph_p_value"] = math.nan
+    table["ph_note"] = ""
     if check_ph:
         try:
             ph = _ph_check(cc, table, strata, result)
@@ -283,6 +285,7 @@ def fit_cox(
             notes.append(f"Proportional-hazards test not computed: {exc}")
         if ph is not None:
             table["ph_p_value"] = ph.table["p_value"].reindex(table.index).to_numpy()
+            table["ph_note"] = ph.table["note"].reindex(table.index).to_numpy()
             for term, note in ph.table["note"].items():
                 if note:
                     i = table.index.get_loc(term)
@@ -350,8 +353,8 @@ def univariable_cox(
     """One Cox model per covariate; one row per term (forest-ready), failures explained.
 
     Columns: covariate, label, hr, lower, upper, p_value, n, n_events, n_level, small,
-    ph_p_value, note. A covariate that cannot be fitted gives one row with NaN estimates and
-    the reason in `note`.
+    ph_p_value, ph_note (the PH warning alone), note (all notes). A covariate that cannot be
+    fitted gives one row with NaN estimates and the reason in `note`.
     """
     rows = []
     for key in dict.fromkeys(covariates):
@@ -363,15 +366,17 @@ def univariable_cox(
         except (CoxFitError, SurvivalInputError) as exc:
             rows.append(
                 {"covariate": key, "label": f"{key}: not estimable", "hr": math.nan, "lower": math.nan, "upper": math.nan,
-                 "p_value": math.nan, "n": 0, "n_events": 0, "n_level": math.nan, "small": False, "ph_p_value": math.nan, "note": str(exc)}
+                 "p_value": math.nan, "n": 0, "n_events": 0, "n_level": math.nan, "small": False, "ph_p_value": math.nan,
+                 "ph_note": "", "note": str(exc)}
             )
             continue
         for term, r in m.table.iterrows():
             rows.append(
                 {"covariate": key, "label": str(term), "hr": r["hr"], "lower": r["lower"], "upper": r["upper"],
                  "p_value": r["p_value"], "n": m.n, "n_events": m.n_events, "n_level": r["n_level"], "small": bool(r["small"]),
-                 "ph_p_value": r["ph_p_value"], "note": r["note"]}
+                 "ph_p_value": r["ph_p_value"], "ph_note": r["ph_note"], "note": r["note"]}
             )
     return pd.DataFrame(
-        rows, columns=["covariate", "label", "hr", "lower", "upper", "p_value", "n", "n_events", "n_level", "small", "ph_p_value", "note"]
+        rows,
+        columns=["covariate", "label", "hr", "lower", "upper", "p_value", "n", "n_events", "n_level", "small", "ph_p_value", "ph_note", "note"],
     )

@@ -127,6 +127,9 @@ def test_ph_check_matches_lifelines_and_explains_violations():
     assert term in m.ph.violations
     assert "seems to change over follow-up" in m.table.loc[term, "note"]
     assert "RMST" in m.ph.notes()[0]
+    assert m.table.loc[term, "ph_note"] == m.ph.table.loc[term, "note"] != ""
+    uni = univariable_cox(df, "PFS", ["histotype"], references={"histotype": "UPS"})
+    assert uni["ph_note"].iloc[0].startswith(term) and uni["ph_p_value"].iloc[0] < 0.05
     line_p = m.ph.table.loc["Line of therapy: ≥3 vs 1-2", "p_value"]
     assert (line_p >= 0.05) == ("Line of therapy: ≥3 vs 1-2" not in m.ph.violations)
 
