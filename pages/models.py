@@ -21,6 +21,8 @@ from sarcoma.survival import SurvivalInputError
 
 ENDPOINT_NAMES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
 
+ui.require_app()
+
 st.header("Landmark & Cox")
 result = ui.filtered()
 if ui.enough_patients(result):
