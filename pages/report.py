@@ -20,13 +20,13 @@ from sarcoma.report import (
     collect_report,
     export_figure,
     export_table,
-    find_browser,
     html_report,
     options_from_state,
     pptx_report,
     report_file_name,
 )
 from sarcoma.report.collect import slug
+from sarcoma.report.exports import warm_up_static_export
 from sarcoma.response_view import RESPONSE_GROUPINGS
 from sarcoma.subgroups import ADJUSTMENTS
 
@@ -39,6 +39,8 @@ def _now(meta):
     # The report is cached per view; the files carry the time they were made.
     return dataclasses.replace(meta, generated=dt.datetime.now().replace(microsecond=0))
 
+
+ui.require_app()
 
 st.header("Report")
 result = ui.filtered()
@@ -91,7 +93,7 @@ if ui.enough_patients(result):
     st.code(methods, language=None, wrap_lines=True)
     st.caption("Copy it with the button at the top right of the box; it describes exactly the options of this report.")
 
-    browser = find_browser() is not None
+    browser = warm_up_static_export()  # the browser starts while the user reads the page
     if not browser:
         st.warning(
             "PNG, SVG, PDF and PowerPoint exports need the Chromium browser, which is not installed on this "

@@ -281,3 +281,13 @@ def test_concurrent_exports_each_get_their_own_figure(static_export):
     for i, svg in results.items():
         titles = [t for t in svg_texts(svg) if t.startswith("figure-")]
         assert titles == [f"figure-{i}"]
+
+
+def test_warm_up_starts_the_browser_in_the_background(static_export, monkeypatch):
+    monkeypatch.setattr(exports, "find_browser", lambda: None)
+    assert exports.warm_up_static_export() is False
+    monkeypatch.undo()
+    assert exports.warm_up_static_export() is True
+    for t in [t for t in threading.enumerate() if t.name == "kaleido-warm-up"]:
+        t.join(timeout=60)
+    assert exports.static_export_running()

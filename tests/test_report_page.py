@@ -1,17 +1,28 @@
 """The Report page (Streamlit AppTest): it runs, shows the methods paragraph of the options in
 use (taken from the other pages' widget state, changeable on the page) and offers the downloads."""
 
+import threading
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "report.py")
+from sarcoma.report.exports import stop_static_export
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture
 def app():
-    return AppTest.from_file(PAGE, default_timeout=120)
+    # Pages run inside app.py's navigation (sidebar filters, shared state), as in tests/test_app.py.
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    yield at
+    # The page warms the figure-export browser up in the background; close it with the test.
+    for t in [t for t in threading.enumerate() if t.name == "kaleido-warm-up"]:
+        t.join(timeout=60)
+    stop_static_export()
 
 
 def test_page_follows_other_pages_choices_and_its_own_widgets(app):
@@ -19,6 +30,7 @@ def test_page_follows_other_pages_choices_and_its_own_widgets(app):
     app.session_state["surv_group"] = "histotype"
     app.session_state["surv_test"] = "peto"
     app.session_state["resp_den"] = "all"
+    app.switch_page("pages/report.py")
     app.run()
     assert not app.exception
     methods = app.code[0].value

@@ -236,6 +236,21 @@ def start_static_export() -> None:
         kaleido.start_sync_server(silence_warnings=True)
 
 
+_WARMED = threading.Event()
+
+
+def warm_up_static_export() -> bool:
+    """Start the browser in the background (once per process) so the first real export does
+    not wait for it. Returns False when no browser is installed."""
+    if find_browser() is None:
+        return False
+    if not _WARMED.is_set():
+        _WARMED.set()
+        tiny = go.Figure(layout={"width": 20, "height": 20})
+        threading.Thread(target=export_figure, args=(tiny, "svg"), daemon=True, name="kaleido-warm-up").start()
+    return True
+
+
 def stop_static_export() -> None:
     """Stop the sync server (closes the browser); the next export starts it again."""
     import kaleido
