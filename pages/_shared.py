@@ -86,6 +86,8 @@ def app_pages() -> list:
         st.Page("pages/subgroups.py", title="Subgroups"),
         st.Page("pages/response.py", title="Response"),
         st.Page("pages/safety.py", title="Safety & biomarkers"),
+        st.Page("pages/models.py", title="Landmark & Cox"),
+        st.Page("pages/report.py", title="Report"),
     ]
 
 
@@ -201,6 +203,7 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
 
 
 def filtered() -> FilterResult:
+    require_app()
     result = st.session_state.get(FILTERED_KEY)
     if result is None:
         result = sidebar_filters(current_dataset())

@@ -132,18 +132,24 @@ def survival_by_group(
     min_group_size: int = DEFAULT_MIN_GROUP,
     line_cut: int = DEFAULT_LINE_CUT,
     at_risk_step: float | None = None,
+    labels: pd.Series | None = None,
+    follow_up: bool = True,
 ) -> GroupedSurvival:
-    """KM curves of `df` for one endpoint, optionally by a grouping variable (see groupings)."""
+    """KM curves of `df` for one endpoint, optionally by a grouping variable (see groupings).
+
+    `labels` may carry the grouping's labels when the caller already computed them (the subgroup
+    table does, once per variable for both endpoints); `follow_up=False` skips the reverse KM.
+    """
     tcol, ecol = endpoint_columns(endpoint)
     if test not in TESTS:
         raise ValueError(f"Unknown test {test!r}; choose one of {', '.join(TESTS)}.")
-    ids = df["patient_id"].astype(str) if "patient_id" in df else pd.Series(df.index.astype(str), index=df.index)
+    ids = df["patient_id"] if "patient_id" in df else pd.Series(df.index.astype(str), index=df.index)
     time = pd.to_numeric(df[tcol], errors="coerce") if tcol in df else pd.Series(np.nan, index=df.index)
     event = pd.to_numeric(df[ecol], errors="coerce") if ecol in df else pd.Series(np.nan, index=df.index)
     usable = time.notna() & event.notna()
     excluded = []
     if (~usable).any():
-        excluded.append(Exclusion(f"no usable {endpoint} time or event recorded (see the data-quality report)", int((~usable).sum()), tuple(ids[~usable])))
+        excluded.append(Exclusion(f"no usable {endpoint} time or event recorded (see the data-quality report)", int((~usable).sum()), tuple(ids[~usable].astype(str))))
 
     groupings = make_groupings(line_cut)
     if grouping is None:
@@ -151,21 +157,23 @@ def survival_by_group(
         grouping_label, g = "All patients", None
     else:
         g = groupings[grouping]
-        labels = g.make(df)
+        labels = g.make(df) if labels is None else labels
         grouping_label = g.label
         no_group = usable & labels.isna()
         if no_group.any():
-            excluded.append(Exclusion(f"{g.label} not recorded", int(no_group.sum()), tuple(ids[no_group])))
+            excluded.append(Exclusion(f"{g.label} not recorded", int(no_group.sum()), tuple(ids[no_group].astype(str))))
     keep = usable & labels.notna()
     t, e, lab = time[keep].to_numpy(float), event[keep].to_numpy(int), labels[keep]
     levels = level_order(lab, g)
+    # Integer codes in display order: one pass over the labels, then cheap numpy masks per group.
+    cat = pd.Categorical(lab, categories=levels)
+    codes = cat.codes
+    masks = [codes == i for i in range(len(levels))]
 
-    curves = {lv: kaplan_meier(t[(lab == lv).to_numpy()], e[(lab == lv).to_numpy()], conf_type=conf_type) for lv in levels}
+    curves = {lv: kaplan_meier(t[m], e[m], conf_type=conf_type) for lv, m in zip(levels, masks, strict=True)}
     max_time = float(t.max()) if len(t) else 0.0
     ticks = at_risk_times(max_time, at_risk_step)
-    at_risk = pd.DataFrame(
-        [number_at_risk(t[(lab == lv).to_numpy()], ticks) for lv in levels], index=levels, columns=ticks
-    )
+    at_risk = pd.DataFrame([number_at_risk(t[m], ticks) for m in masks], index=levels, columns=ticks)
     table = _summary_table(curves, rate_times, min_group_size)
     small = tuple(lv for lv, c in curves.items() if c.n < min_group_size)
 
@@ -180,9 +188,9 @@ def survival_by_group(
                 note = "Not stratified: centre is missing for some patients or there is a single centre."
         try:
             if test == "trend":
-                result_test = logrank_trend(t, e, lab.to_numpy(), scores=None if g is None or not g.ordered else _scores(levels), strata=strata)
+                result_test = logrank_trend(t, e, cat, scores=None if g is None or not g.ordered else _scores(levels), strata=strata)
             else:
-                result_test = logrank_test(t, e, lab.to_numpy(), strata=strata, weights=test)
+                result_test = logrank_test(t, e, cat, strata=strata, weights=test)
             test_name = TESTS[test]
         except SurvivalInputError as exc:
             note = f"{TESTS[test]} not computed: {exc}"
@@ -191,7 +199,7 @@ def survival_by_group(
     elif grouping is not None:
         note = "Only one group in the current selection: no comparison possible."
 
-    fu = median_follow_up(t, e) if len(t) else None
+    fu = median_follow_up(t, e) if len(t) and follow_up else None
     follow = (fu.median, fu.median_lower, fu.median_upper) if fu is not None else (math.nan,) * 3
     return GroupedSurvival(
         endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,

@@ -36,9 +36,14 @@ _FIXED: dict[str, str] = {
     **RESPONSE_COLORS,
     "All patients": "#000000",
 }
-# Time points per curve beyond which steps are thinned (keeps the figure payload bounded).
+# Step points and censor-mark bins shared by all curves of a figure (keeps the payload bounded
+# whatever N and the number of groups), and the decimals sent to the browser (4 decimals of a
+# probability or of months is far below one pixel).
 MAX_STEP_POINTS = 400
+STEP_POINT_BUDGET = 1200
 CENSOR_BINS = 200
+CENSOR_BIN_BUDGET = 480
+DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -119,23 +124,24 @@ def censor_marks(curve: Curve, bins: int = CENSOR_BINS) -> tuple[np.ndarray, np.
     return t[last[present]], s[last[present]], counts[present]
 
 
-def _step_xy(curve: Curve) -> tuple[np.ndarray, np.ndarray]:
+def _step_xy(curve: Curve, max_points: int = MAX_STEP_POINTS) -> tuple[np.ndarray, np.ndarray]:
     t = np.concatenate([[0.0], np.asarray(curve.time, float)])
     s = np.concatenate([[1.0], np.asarray(curve.survival, float)])
     if len(t) > 1 and t[1] == 0.0:
         t, s = t[1:], s[1:]
-    return thin_steps(t, s)
+    t, s = thin_steps(t, s, max_points)
+    return np.round(t, DECIMALS), np.round(s, DECIMALS)
 
 
-def _band_xy(curve: Curve) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _band_xy(curve: Curve, max_points: int = MAX_STEP_POINTS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     t = np.concatenate([[0.0], np.asarray(curve.time, float)])
     lo = np.concatenate([[1.0], np.asarray(curve.lower, float)])
     hi = np.concatenate([[1.0], np.asarray(curve.upper, float)])
     ok = np.isfinite(lo) & np.isfinite(hi)
     t, lo, hi = t[ok], lo[ok], hi[ok]
-    tt, lo_thin = thin_steps(t, lo)
+    tt, lo_thin = thin_steps(t, lo, max_points)
     hi_thin = np.interp(tt, t, hi)  # same x for both edges of the band
-    return tt, lo_thin, hi_thin
+    return np.round(tt, DECIMALS), np.round(lo_thin, DECIMALS), np.round(hi_thin, DECIMALS)
 
 
 def km_figure(
@@ -166,10 +172,13 @@ def km_figure(
         vertical_spacing=0.1,
     )
     x_max = max((float(np.max(c.time)) for c in curves.values() if len(c.time)), default=1.0)
+    n_curves = max(1, len(curves))
+    max_points = max(50, min(MAX_STEP_POINTS, STEP_POINT_BUDGET // (n_curves * (2 if show_ci else 1))))
+    bins = max(20, min(CENSOR_BINS, CENSOR_BIN_BUDGET // n_curves))
     for label, curve in curves.items():
         color = colors.get(label, OKABE_ITO[0])
         if show_ci:
-            bt, blo, bhi = _band_xy(curve)
+            bt, blo, bhi = _band_xy(curve, max_points)
             fig.add_trace(
                 go.Scatter(
                     x=np.concatenate([bt, bt[::-1]]),
@@ -184,7 +193,7 @@ def km_figure(
                 row=1,
                 col=1,
             )
-        x, y = _step_xy(curve)
+        x, y = _step_xy(curve, max_points)
         fig.add_trace(
             go.Scatter(
                 x=x, y=y, mode="lines", name=label, legendgroup=label,
@@ -195,7 +204,8 @@ def km_figure(
             col=1,
         )
         if show_censors:
-            ct, cs, cc = censor_marks(curve)
+            ct, cs, cc = censor_marks(curve, bins)
+            ct, cs = np.round(ct, DECIMALS), np.round(cs, DECIMALS)
             if len(ct):
                 fig.add_trace(
                     go.Scatter(

@@ -62,14 +62,15 @@ def subgroup_table(
     """Survival by every grouping variable (default: all that split this cohort in two or more)."""
     if adjust not in ADJUSTMENTS:
         raise ValueError(f"Unknown adjustment {adjust!r}; choose one of {', '.join(ADJUSTMENTS)}.")
-    keys = list(groupings) if groupings is not None else list(available_groupings(df, line_cut))
     defs = make_groupings(line_cut)
+    keys = list(groupings) if groupings is not None else list(available_groupings(df, line_cut))
+    labels = {key: defs[key].make(df) for key in keys}  # once per variable, used for both endpoints
     rows, tests = [], []
     for endpoint in endpoints:
         for key in keys:
             res = survival_by_group(
                 df, endpoint, key, conf_type=conf_type, test=test, rate_times=(),
-                min_group_size=min_group_size, line_cut=line_cut,
+                min_group_size=min_group_size, line_cut=line_cut, labels=labels[key], follow_up=False,
             )
             for _, r in res.table.iterrows():
                 rows.append(

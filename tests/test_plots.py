@@ -124,3 +124,13 @@ def test_waterfall_sorted_and_coloured_by_response():
 def test_presentation_style_is_larger():
     p, s = PlotStyle.presentation(), PlotStyle()
     assert p.font_size > s.font_size and p.line_width > s.line_width
+
+
+def test_km_figure_payload_bounded_with_many_groups_and_bands():
+    curves = {f"Group {i}": LifelinesCurve.fit(*synthetic(20_000, 10 + i)) for i in range(12)}
+    at_risk = pd.DataFrame([[20_000, 5_000, 10]] * 12, index=list(curves), columns=[0, 12, 24])
+    fig = km_figure(curves, at_risk=at_risk, show_ci=True, annotation="Log-rank p < 0.001")
+    assert len(fig.to_json()) <= 150_000
+    # Binning keeps every censoring: the hover counts add up to lifelines' censored totals.
+    marks = [tr for tr in fig.data if tr.mode == "markers"]
+    assert [int(sum(m.customdata)) for m in marks] == [int(c.censored.sum()) for c in curves.values()]
