@@ -24,6 +24,7 @@ from sarcoma.report import (
     options_from_state,
     pptx_report,
     report_file_name,
+    tables_to_xlsx,
 )
 from sarcoma.report.collect import slug
 from sarcoma.report.exports import warm_up_static_export
@@ -111,6 +112,12 @@ if ui.enough_patients(result):
         "Download the PowerPoint deck", data=lambda: pptx_report(sections, _now(meta)), file_name=report_file_name(meta, "pptx"),
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore", key="rep_pptx",
         disabled=not browser, help="Title slide, one slide per figure and table, the methods paragraph. Takes a few seconds.",
+    )
+
+    tables = {s.title: s.table for s in sections if s.kind == "table"}
+    st.download_button(
+        "Download every table (one XLSX workbook)", data=functools.partial(tables_to_xlsx, tables),
+        file_name=report_file_name(meta, "xlsx"), mime=TABLE_FORMATS["xlsx"], on_click="ignore", key="rep_all_tables",
     )
 
     st.subheader("Figures")

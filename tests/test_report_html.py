@@ -51,15 +51,15 @@ class Scan(HTMLParser):
 
 @pytest.fixture(scope="module")
 def evil_report():
-    """The seed cohort with hostile strings in a patient id, a centre, a histotype detail and
-    the file name; the centre is also used as a filter value."""
+    """The seed cohort with hostile strings in a patient id, a centre, a histotype and the file
+    name; the centre is also used as a filter value."""
     cohort, _ = build_seed_cohort()
     cohort = cohort.copy()
     responder = cohort.index[cohort["best_response"] == "CR"][0]
     cohort.loc[responder, "patient_id"] = EVIL  # shows in the biomarker table (responders)
     cohort.loc[cohort["center"] == "Centre A (synthetic)", "center"] = EVIL_IMG
-    cohort["histotype_detail"] = cohort["histotype_detail"].astype(object)
-    cohort.loc[responder, "histotype_detail"] = EVIL
+    cohort["histotype"] = cohort["histotype"].astype(object)
+    cohort.loc[responder, "histotype"] = EVIL  # Table 1, response table, subgroup table and forest labels
     result = apply_filters(cohort, FilterState(centers=(EVIL_IMG, "Centre B (synthetic)", "Centre C (synthetic)", "Centre D (synthetic)")))
     options = ReportOptions(survival_grouping="line_2", table1_by="center")
     report = collect_report(result, options, cohort_name=f"{EVIL}.csv", file_name=f"{EVIL}.csv")
@@ -75,6 +75,8 @@ def test_every_user_string_is_escaped(evil_report):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown as text, in tables, title and header
     text = "".join(scan.text)
     assert EVIL in text and EVIL_IMG in text  # what the reader sees is the literal string
+    # Title, header, file line, Table 1, subgroup and response tables, biomarker table (id and histotype).
+    assert text.count(EVIL) >= 8
     assert not any(tag == "img" for tag, _ in scan.tags)
     assert not any(k.startswith("on") for _, attrs in scan.tags for k in attrs)  # no event handlers anywhere
 
@@ -120,6 +122,7 @@ def test_core_numbers_in_the_report(evil_report):
         assert line in text
 
 
+@pytest.mark.slow  # a headless Chromium run of ~5 s
 def test_offline_render_in_chromium(evil_report, tmp_path):
     """Headless Chromium opens the file from disk and Plotly draws every figure."""
     browser = find_browser()

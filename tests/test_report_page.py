@@ -39,7 +39,7 @@ def test_page_follows_other_pages_choices_and_its_own_widgets(app):
     assert "All 72 patients in the dataset" in methods
 
     labels = [b.label for b in app.get("download_button")]
-    assert labels[:2] == ["Download the HTML report", "Download the PowerPoint deck"]
+    assert labels[:3] == ["Download the HTML report", "Download the PowerPoint deck", "Download every table (one XLSX workbook)"]
     assert labels.count("PNG") == labels.count("SVG") == labels.count("PDF") >= 4  # KM PFS/OS, forests, waterfall
     assert labels.count("CSV") == labels.count("XLSX") >= 6
 

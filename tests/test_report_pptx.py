@@ -62,6 +62,7 @@ def table_rows(slide) -> list[list[str]]:
     return [[c.text for c in row.cells] for row in tables[0].rows]
 
 
+@pytest.mark.slow  # renders every figure of the report through the browser
 def test_title_slide(deck):
     result, (_, meta), prs = deck
     text = slide_texts(prs.slides[0])
@@ -70,6 +71,7 @@ def test_title_slide(deck):
     assert "Sex: Male" in text  # the filter applied
 
 
+@pytest.mark.slow  # renders every figure of the report through the browser
 def test_one_picture_slide_per_figure(deck):
     _, (sections, _), prs = deck
     figures = [s for s in sections if s.kind == "figure"]
@@ -87,6 +89,7 @@ def test_one_picture_slide_per_figure(deck):
         assert pic.width / pic.height == pytest.approx(w / h, rel=0.01)
 
 
+@pytest.mark.slow  # renders every figure of the report through the browser
 def test_km_slides_carry_the_p_value_and_the_median_table(deck):
     result, _, prs = deck
     for endpoint, title in (("PFS", "Progression-free survival"), ("OS", "Overall survival")):
@@ -100,6 +103,7 @@ def test_km_slides_carry_the_p_value_and_the_median_table(deck):
         assert [r[3] for r in rows[1:]] == res.table["Median (95% CI), months"].tolist()
 
 
+@pytest.mark.slow  # renders every figure of the report through the browser
 def test_long_tables_continue_over_slides_without_losing_rows(deck):
     _, (sections, _), prs = deck
     for section in sections:
@@ -118,6 +122,7 @@ def test_long_tables_continue_over_slides_without_losing_rows(deck):
     assert len(table1) >= 2  # Table 1 does not fit one slide
 
 
+@pytest.mark.slow  # renders every figure of the report through the browser
 def test_sections_left_out_of_slides_and_methods_slide(deck):
     _, (sections, _), prs = deck
     titles = [sl.shapes.title.text for sl in prs.slides]
@@ -128,6 +133,7 @@ def test_sections_left_out_of_slides_and_methods_slide(deck):
     assert bodies == [methods]
 
 
+@pytest.mark.slow  # renders every figure of the report through the browser
 def test_every_shape_stays_on_its_slide(deck):
     _, _, prs = deck
     for slide in prs.slides:
