@@ -56,6 +56,8 @@ def run_app(pages: list, before_page: Callable[[], None]) -> None:
     """app.py's body: declare the navigation, draw the shared sidebar, run the chosen page."""
     page = st.navigation(pages)
     before_page()
+    if presentation():
+        presentation_header()
     _app_run.active = True
     try:
         page.run()
@@ -165,6 +167,10 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
     """Draw the shared filters and store the filtered cohort for the pages of this run."""
     cohort = ds.cohort
     with st.sidebar:
+        st.toggle(
+            "Presentation mode", key=PRESENT_KEY, bind="query-params",
+            help="Large fonts, thick lines and a title header for a projector; collapse the sidebar with « to present.",
+        )
         st.markdown(f"**Data:** {ds.name}")
         if ds.is_sample:
             st.caption("Synthetic data for demonstration; upload your centre's file on the Data page.")
@@ -268,3 +274,25 @@ def adverse_events_for(ds: Dataset, cohort: pd.DataFrame) -> pd.DataFrame | None
     if events is None:
         return None
     return events[events["patient_id"].astype(str).isin(cohort["patient_id"].astype(str))]
+
+
+# Static CSS (no user data): larger text and widgets for a projector.
+_PRESENTATION_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
+[data-testid="stDataFrame"] { font-size: 1.1rem; }
+h1, h2, h3 { font-weight: 700; }
+</style>
+"""
+
+
+def presentation_header() -> None:
+    """A title-slide-like header: the cohort, n and the filters, readable from the back of a room."""
+    st.html(_PRESENTATION_CSS)
+    ds = current_dataset()
+    result = st.session_state.get(FILTERED_KEY)
+    st.title(ds.name, anchor=False)
+    if result is not None:
+        filters = "; ".join(result.describe()) or "no filters (whole cohort)"
+        st.subheader(f"{result.headline()} — {filters}", anchor=False)

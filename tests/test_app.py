@@ -148,3 +148,13 @@ def test_cohort_and_safety_pages_show_seed_counts():
     assert not at.exception
     cells = " ".join(" ".join(df.value.astype(str).to_numpy().ravel()) for df in at.dataframe)
     assert "24 (33.3" in cells  # seed: 24 (33.3%) patients with any AE
+
+
+def test_presentation_mode_enlarges_figures_and_shows_the_cohort_header(cohort):
+    at = start("pages/survival.py")
+    at.sidebar.multiselect(key="histotype").set_value(["UPS"]).run()
+    at.sidebar.toggle(key="present").set_value(True).run()
+    assert not at.exception
+    expected = apply_filters(cohort, FilterState(histotypes=("UPS",)))
+    assert at.title[0].value.startswith("Synthetic sample cohort")
+    assert at.subheader[0].value.startswith(f"n = {expected.n} of 72 patients — Histotype: UPS")
