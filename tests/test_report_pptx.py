@@ -160,8 +160,9 @@ def test_text_is_cleaned_and_render_hook(tmp_path):
     import plotly.graph_objects as go
 
     sections = [Section("t", "Tables", "Odd cells", table=table), Section("f", "Figures", "A figure", figure=go.Figure(layout={"width": 100, "height": 50})),
-                Section("x", "Hidden", "Not on slides", table=table, in_slides=False)]
+                Section("x", "Hidden", "Not on slides", table=table, in_slides=False), Section("e", "Tables", "Empty", table=pd.DataFrame())]
     meta = ReportMeta(cohort_name="c", n=2, n_total=2)
     prs = Presentation(io.BytesIO(pptx_report(sections, meta, render=lambda s: buf.getvalue())))
-    assert [sl.shapes.title.text for sl in prs.slides][1:] == ["Odd cells", "A figure"]
+    assert [sl.shapes.title.text for sl in prs.slides][1:] == ["Odd cells", "A figure", "Empty"]
     assert table_rows(prs.slides[1]) == [["Patient", "n"], ["bell", "1"], ["=cmd()", "2"]]
+    assert "(empty table)" in slide_texts(prs.slides[3])

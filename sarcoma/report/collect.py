@@ -25,6 +25,7 @@ from sarcoma.filters import FilterResult
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, make_groupings
 from sarcoma.km_summary import CONF_TYPES, TESTS, GroupedSurvival, survival_by_group
 from sarcoma.plots import PlotStyle, forest_figure, group_colors, km_figure, waterfall_figure
+from sarcoma.quality import DataQualityReport
 from sarcoma.report.exports import flat_table
 from sarcoma.report.methods import (
     TOOL_DISTRIBUTION,
@@ -285,7 +286,7 @@ def collect_report(
     cohort_name: str = "Cohort",
     file_name: str = "",
     adverse_events: pd.DataFrame | None = None,
-    quality: Any | None = None,
+    quality: DataQualityReport | None = None,
     generated: dt.datetime | None = None,
 ) -> Report:
     """All figures, tables and the methods paragraph of the current view, in report order.

@@ -125,6 +125,9 @@ def paginate_rows(header: list[str], rows: list[list[str]], widths: list[int], a
 
 def _table_slides(prs: Presentation, section: Section) -> int:
     header, rows = display_frame(section.table)
+    if not header:  # a table without columns has nothing to draw
+        _text_slide(prs, Section(section.key, section.chapter, section.title, text="(empty table)", notes=section.notes))
+        return 1
     caption = _caption(section)
     top = MARGIN + TITLE_H
     avail_w = SLIDE_W - 2 * MARGIN
