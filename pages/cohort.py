@@ -14,7 +14,7 @@ if ui.enough_patients(result, minimum=1):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
     groupings = {k: g for k, g in available_groupings(cohort, state.line_cut).items() if not g.post_baseline}
-    by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by")
+    by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by", persist_state="session")
     data = cohort if by is None else cohort.assign(**{groupings[by].label: groupings[by].make(cohort)})
     table = ui.memo("table1", (by,), lambda: characteristics_table(data, by=None if by is None else groupings[by].label))
     st.markdown(f"**Patient characteristics** ({result.headline()})")

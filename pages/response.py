@@ -18,13 +18,13 @@ if ui.enough_patients(result, minimum=1):
     else:
         state = ui.filter_state_from_widgets()
         c1, c2, c3 = st.columns(3)
-        by = c1.selectbox("Rows", list(RESPONSE_GROUPINGS), format_func=RESPONSE_GROUPINGS.get, key="resp_by")
+        by = c1.selectbox("Rows", list(RESPONSE_GROUPINGS), format_func=RESPONSE_GROUPINGS.get, key="resp_by", persist_state="session")
         denominator = c2.radio(
-            "Denominator", ["evaluable", "all"], key="resp_den", horizontal=True,
+            "Denominator", ["evaluable", "all"], key="resp_den", horizontal=True, persist_state="session",
             format_func={"evaluable": "Evaluable patients (CR+PR+SD+PD)", "all": "All treated patients"}.get,
             help="The seed study gives the overall ORR over evaluable patients and the ORR by histotype over all patients.",
         )
-        outcome = c3.radio("Association test on", ["responder", "best_response"], key="resp_outcome", horizontal=True,
+        outcome = c3.radio("Association test on", ["responder", "best_response"], key="resp_outcome", horizontal=True, persist_state="session",
                            format_func={"responder": "CR/PR vs other", "best_response": "CR / PR / SD / PD"}.get)
         view = ui.memo("response", (by, denominator, outcome), lambda: response_view(cohort, by, denominator=denominator, outcome=outcome, line_cut=state.line_cut))
         st.markdown(view.headline)

@@ -17,11 +17,11 @@ if ui.enough_patients(result):
     state = ui.filter_state_from_widgets()
     groupings = available_groupings(cohort, state.line_cut)
     c1, c2, c3, c4 = st.columns(4)
-    adjust = c1.selectbox("Multiplicity adjustment", list(ADJUSTMENTS), format_func=ADJUSTMENTS.get, key="sg_adjust")
-    min_size = c2.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="sg_min")
-    test = c3.selectbox("Test", [t for t in TESTS if t != "trend"], format_func=TESTS.get, key="sg_test")
-    conf_type = c4.selectbox("Median CI", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="sg_ci")
-    chosen = st.multiselect("Variables", list(groupings), default=list(groupings), format_func=lambda k: groupings[k].label, key="sg_vars")
+    adjust = c1.selectbox("Multiplicity adjustment", list(ADJUSTMENTS), format_func=ADJUSTMENTS.get, key="sg_adjust", persist_state="session")
+    min_size = c2.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="sg_min", persist_state="session")
+    test = c3.selectbox("Test", [t for t in TESTS if t != "trend"], format_func=TESTS.get, key="sg_test", persist_state="session")
+    conf_type = c4.selectbox("Median CI", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="sg_ci", persist_state="session")
+    chosen = st.multiselect("Variables", list(groupings), default=list(groupings), format_func=lambda k: groupings[k].label, key="sg_vars", persist_state="session")
     if not chosen:
         st.info("Choose at least one variable.")
     else:
@@ -36,8 +36,8 @@ if ui.enough_patients(result):
         st.dataframe(table.display(), hide_index=True)
         st.subheader("Forest plot")
         f1, f2 = st.columns(2)
-        endpoint = f1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="sg_forest_endpoint")
-        kind = f2.radio("Show", ["median", "hr"], horizontal=True, key="sg_forest_kind",
+        endpoint = f1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="sg_forest_endpoint", persist_state="session")
+        kind = f2.radio("Show", ["median", "hr"], horizontal=True, key="sg_forest_kind", persist_state="session",
                         format_func={"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}.get)
         if kind == "median":
             rows = table.rows[table.rows["endpoint"] == endpoint].assign(label=lambda d: d["variable_label"] + ": " + d["level"].astype(str) + " (n=" + d["n"].astype(str) + ")")

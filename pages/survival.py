@@ -16,17 +16,17 @@ if ui.enough_patients(result):
     state = ui.filter_state_from_widgets()
     groupings = available_groupings(cohort, state.line_cut)
     c1, c2, c3, c4 = st.columns(4)
-    endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="surv_endpoint")
+    endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="surv_endpoint", persist_state="session")
     group_key = c2.selectbox(
         "Compare by", [None, *groupings], format_func=lambda k: "No grouping (all patients)" if k is None else groupings[k].label,
-        key="surv_group",
+        key="surv_group", persist_state="session",
     )
-    test = c3.selectbox("Test", list(TESTS), format_func=TESTS.get, key="surv_test")
-    conf_type = c4.selectbox("Confidence intervals", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="surv_ci")
+    test = c3.selectbox("Test", list(TESTS), format_func=TESTS.get, key="surv_test", persist_state="session")
+    conf_type = c4.selectbox("Confidence intervals", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="surv_ci", persist_state="session")
     o1, o2, o3 = st.columns(3)
-    show_ci = o1.toggle("CI bands", value=False, key="surv_bands")
-    stratify = o2.toggle("Stratify test by centre", value=False, key="surv_strata", disabled="center" not in cohort)
-    min_size = o3.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="surv_min")
+    show_ci = o1.toggle("CI bands", value=False, key="surv_bands", persist_state="session")
+    stratify = o2.toggle("Stratify test by centre", value=False, key="surv_strata", persist_state="session", disabled="center" not in cohort)
+    min_size = o3.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="surv_min", persist_state="session")
 
     res = ui.cached_survival(result, endpoint, group_key, conf_type=conf_type, test=test, stratify_by_center=stratify, min_group_size=int(min_size), line_cut=state.line_cut)
     if not res.curves:

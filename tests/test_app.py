@@ -158,3 +158,15 @@ def test_presentation_mode_enlarges_figures_and_shows_the_cohort_header(cohort):
     expected = apply_filters(cohort, FilterState(histotypes=("UPS",)))
     assert at.title[0].value.startswith("Synthetic sample cohort")
     assert at.subheader[0].value.startswith(f"n = {expected.n} of 72 patients — Histotype: UPS")
+
+
+def test_page_options_survive_a_page_switch():
+    at = start("pages/survival.py")
+    at.selectbox(key="surv_group").set_value("histotype").run()
+    at.radio(key="surv_endpoint").set_value("OS").run()
+    at.switch_page("pages/cohort.py")
+    at.run()
+    at.switch_page("pages/survival.py")
+    at.run()
+    assert at.selectbox(key="surv_group").value == "histotype"
+    assert at.radio(key="surv_endpoint").value == "OS"
