@@ -17,7 +17,8 @@ from plotly.subplots import make_subplots
 
 from sarcoma.schema import BEST_RESPONSES, HISTOTYPES, REGIMEN_CLASSES
 
-# Okabe & Ito (2008) colour-blind-safe palette, black last (kept for "all patients").
+# Okabe & Ito (2008) colour-blind-safe palette without its yellow (unreadable as text on white),
+# extended with three colours of Paul Tol's palettes for cohorts with many groups.
 OKABE_ITO = (
     "#0072B2",  # blue
     "#D55E00",  # vermillion
@@ -25,13 +26,16 @@ OKABE_ITO = (
     "#E69F00",  # orange
     "#CC79A7",  # reddish purple
     "#56B4E9",  # sky blue
-    "#F0E442",  # yellow
+    "#882255",  # wine (Tol)
+    "#332288",  # indigo (Tol)
+    "#777777",  # grey
     "#000000",  # black
 )
+PALETTE = OKABE_ITO[:8]
 # Fixed colours for vocabularies that recur on every page, so a group keeps its colour.
 RESPONSE_COLORS = {"CR": "#009E73", "PR": "#56B4E9", "SD": "#E69F00", "PD": "#D55E00", "NE": "#999999"}
 _FIXED: dict[str, str] = {
-    **{h: OKABE_ITO[i % 7] for i, h in enumerate(HISTOTYPES)},
+    **{h: OKABE_ITO[i] for i, h in enumerate(HISTOTYPES)},  # 9 histotypes: "Other" is grey
     **{r: OKABE_ITO[i] for i, r in enumerate(REGIMEN_CLASSES)},
     **RESPONSE_COLORS,
     "All patients": "#000000",
@@ -73,7 +77,7 @@ class Curve(Protocol):
 def group_colors(levels: Sequence[str]) -> dict[str, str]:
     """Colour per level: fixed for known vocabularies, else by position in the level order."""
     colors: dict[str, str] = {}
-    free = [c for c in OKABE_ITO[:7]]
+    free = list(PALETTE)
     for lv in levels:
         if lv in _FIXED:
             colors[lv] = _FIXED[lv]
@@ -163,12 +167,15 @@ def km_figure(
     number-at-risk table under the time axis (rows = groups, columns = `at_risk.columns`)."""
     style = style or PlotStyle()
     colors = dict(colors or group_colors(list(curves)))
+    vertical_legend = len(curves) > 4
     n_rows = 0 if at_risk is None else len(at_risk)
+    # The at-risk panel grows with the number of groups so its rows never overlap.
+    risk_share = min(0.45, 0.05 + 0.045 * n_rows)
     fig = make_subplots(
         rows=2 if n_rows else 1,
         cols=1,
         shared_xaxes=True,
-        row_heights=[0.8, 0.2] if n_rows else [1.0],
+        row_heights=[1 - risk_share, risk_share] if n_rows else [1.0],
         vertical_spacing=0.1,
     )
     x_max = max((float(np.max(c.time)) for c in curves.values() if len(c.time)), default=1.0)
@@ -230,12 +237,14 @@ def km_figure(
             )
     if n_rows:
         _add_at_risk_rows(fig, at_risk, colors, style)
+    # A little room left of 0 so the first at-risk numbers clear the group labels.
+    x_range = [-0.03 * x_max, x_max * 1.03]
     fig.update_yaxes(title_text=y_label, range=[-0.02, 1.04], tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(range=[0, x_max * 1.02], row=1, col=1)
+    fig.update_xaxes(range=x_range, row=1, col=1)
     fig.update_xaxes(title_text=x_label, row=2 if n_rows else 1, col=1)
     if n_rows:
         fig.update_xaxes(tickvals=list(at_risk.columns), row=1, col=1)
-        fig.update_xaxes(tickvals=list(at_risk.columns), range=[0, x_max * 1.02], row=2, col=1)
+        fig.update_xaxes(tickvals=list(at_risk.columns), range=x_range, row=2, col=1)
     if annotation:
         fig.add_annotation(
             text=annotation, xref="x domain", yref="y domain", x=0.98, y=0.98,
@@ -243,6 +252,8 @@ def km_figure(
             font={"size": style.font_size}, bgcolor="rgba(255,255,255,0.8)",
         )
     _finish(fig, title, style, footnote)
+    if vertical_legend:  # many groups: a column at the right instead of rows over the title
+        fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01})
     return fig
 
 
@@ -261,7 +272,7 @@ def _add_at_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, colors: Mapping[str
         )
     fig.update_yaxes(
         tickvals=list(range(len(labels))), ticktext=labels, autorange="reversed",
-        showgrid=False, zeroline=False, title_text="At risk", row=2, col=1,
+        showgrid=False, zeroline=False, title_text="At risk", ticklabelstandoff=8, row=2, col=1,
     )
 
 
@@ -359,12 +370,12 @@ def waterfall_figure(
 
 def _finish(fig: go.Figure, title: str, style: PlotStyle, footnote: str | None, height: int | None = None) -> None:
     fig.update_layout(
-        title={"text": title},
+        title={"text": title, "y": 0.98, "yanchor": "top"},
         template=style.template,
         font={"size": style.font_size},
         height=height or style.height,
-        margin={"l": 80, "r": 30, "t": 60 if title else 30, "b": 80 if footnote else 50},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        margin={"l": 80, "r": 30, "t": (60 + 2 * style.font_size) if title else 40, "b": 80 if footnote else 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
     )
     if footnote:
         fig.add_annotation(
