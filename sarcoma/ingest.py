@@ -25,6 +25,7 @@ Survival rules (also in docs/data-dictionary.md):
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -109,7 +110,13 @@ _CATEGORY_RULES: dict[str, tuple[dict[str, str], tuple[str, ...], str | None]] =
 }
 _ENDPOINT_COLUMNS = frozenset({"pfs_months", "pfs_event", "os_months", "os_event", "best_response"})
 _DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_follow_up")
+# Columns whose text the later steps quote in the issues table (all others are dropped early).
+_QUOTED_LATER = frozenset(
+    {"patient_id", "histotype", "line_of_therapy", "regimen_class", "regimen", *_DATE_COLUMNS,
+     *_ENDPOINT_COLUMNS}
+)
 _UNEXPECTED = "The file could not be read because of an unexpected problem"
+LARGE_TABLE_ROWS = 100_000  # from here on, memory is handed back eagerly (see _free_memory)
 HEADER_SEARCH_ROWS = 10  # a title block above the header row is skipped if it is this short
 
 
@@ -184,7 +191,7 @@ def load_adverse_events(
             grid = read_sheet_grid(wb, name)
             wb.close()
         else:
-            grid = read_text_grid(upload.data)
+            grid = read_text_grid(upload)
         events, report = _read_ae_grid(grid, column_map, patient_ids)
         report.file_name = upload.name
         report.sheets = sheets
@@ -220,8 +227,8 @@ def _load_cohort(
             ae_grid = read_sheet_grid(wb, ae_name)
         wb.close()
     else:
-        grid = read_text_grid(upload.data)
-    del upload.data  # the raw bytes are no longer needed; free them before parsing
+        grid = read_text_grid(upload)  # empties upload.data once parsed, to save memory
+    upload.data = b""
     cohort, report = _read_patient_grid(grid, column_map)
     report.file_name = upload.name
     report.sheets = sheets
@@ -263,6 +270,19 @@ class _Table:
                 return self.columns[i]
         return None
 
+    columns: list[pa.Array | None]  # type: ignore[assignment]
+
+    def drop(self, name: str) -> None:
+        """Forget a column's text once it is parsed and reported (to save memory)."""
+        for i, mapped in self.match.mapping.items():
+            if mapped == name:
+                self.columns[i] = None  # type: ignore[call-overload]
+
+    def drop_unmatched(self) -> None:
+        for i in range(len(self.columns)):
+            if i not in self.match.mapping:
+                self.columns[i] = None  # type: ignore[call-overload]
+
     def source_header(self, name: str) -> str:
         for i, mapped in self.match.mapping.items():
             if mapped == name:
@@ -273,7 +293,7 @@ class _Table:
         col = self.col(name)
         if col is None or not len(rows):
             return [""] * len(rows)
-        return values.trimmed(col).take(pa.array(rows, pa.int64())).to_pylist()
+        return values.trimmed(col.take(pa.array(rows, pa.int64()))).to_pylist()
 
 
 def _prepare(
@@ -314,7 +334,9 @@ def _prepare(
     blank = np.ones(n, dtype=bool)
     col_empty = []
     for c in data_cols:
-        is_blank = pc.equal(values.trimmed(c), "").to_numpy(zero_copy_only=False) if n else np.ones(0, bool)
+        # Blank = empty or only whitespace, found without building trimmed copies of the column.
+        blank_arrow = pc.or_(pc.equal(pc.utf8_length(c), 0), pc.utf8_is_space(c))
+        is_blank = blank_arrow.to_numpy(zero_copy_only=False) if n else np.ones(0, bool)
         col_empty.append(bool(is_blank.all()))
         blank &= is_blank
     nonblank = np.flatnonzero(~blank)
@@ -433,24 +455,58 @@ class _CohortBuilder:
     # Columns ------------------------------------------------------------------------------------
 
     def parse_all(self) -> None:
+        """Parse every matched column; patient IDs first so the row exclusions are known.
+
+        Each column's unreadable values are reported as soon as it is parsed, and its text is
+        then dropped unless the later steps quote it, so the file's text and the parsed
+        columns are never all in memory together.
+        """
         self.month_first = self._date_order()
-        for name in schema.COLUMN_NAMES:
-            col = self.t.col(name)
-            if col is None:
-                continue
-            parsed = self._parse(name, col)
-            self.parsed[name] = parsed
-            for note in parsed.notes:
-                self.warnings.append(f"'{self.t.source_header(name)}': {note}.")
-            grouped = parsed.extra.get("grouped")
-            if grouped:
-                total = sum(grouped.values())
-                listed = ", ".join(f"'{k}' ({v})" for k, v in sorted(grouped.items(), key=lambda kv: -kv[1])[:8])
-                self.warnings.append(
-                    f"{total} values in '{self.t.source_header(name)}' were not recognised and were "
-                    f"grouped as Other: {listed}."
-                )
-            self.decimal_comma |= bool(parsed.extra.get("decimal_comma"))
+        self._parse_column("patient_id")
+        self.exclude_rows()
+        if not self.kept.any():
+            reasons = self.log.frame()["problem_kind"].value_counts()
+            listed = "; ".join(f"{k}: {v}" for k, v in reasons.items())
+            raise CohortReadError(
+                f"No patient rows could be used: all {self.n} rows were left out ({listed}). "
+                "Check the patient ID column and upload again."
+            )
+        for i, name in enumerate(schema.COLUMN_NAMES):
+            if name != "patient_id" and self.t.col(name) is not None:
+                self._parse_column(name)
+                self._log_value_problems(name)
+                if name not in _QUOTED_LATER:
+                    self.t.drop(name)
+            if i % 10 == 9:
+                self._free_memory()
+        self.t.drop_unmatched()
+        self._free_memory()
+
+    def _free_memory(self) -> None:
+        """Collect pandas' reference cycles and return Arrow's free pages to the OS.
+
+        Temporary Series/DataFrames sit in reference cycles and keep their buffers until the
+        cycle collector runs, which a run with few Python objects rarely triggers. Only worth
+        its ~30 ms on large files.
+        """
+        if self.n >= LARGE_TABLE_ROWS:
+            gc.collect()
+            pa.default_memory_pool().release_unused()
+
+    def _parse_column(self, name: str) -> None:
+        parsed = self._parse(name, self.t.col(name))  # type: ignore[arg-type]
+        self.parsed[name] = parsed
+        for note in parsed.notes:
+            self.warnings.append(f"'{self.t.source_header(name)}': {note}.")
+        grouped = parsed.extra.get("grouped")
+        if grouped:
+            total = sum(grouped.values())
+            listed = ", ".join(f"'{k}' ({v})" for k, v in sorted(grouped.items(), key=lambda kv: -kv[1])[:8])
+            self.warnings.append(
+                f"{total} values in '{self.t.source_header(name)}' were not recognised and were "
+                f"grouped as Other: {listed}."
+            )
+        self.decimal_comma |= bool(parsed.extra.get("decimal_comma"))
 
     def _date_order(self) -> bool:
         """Day/month order for the whole file: one centre writes all its dates one way."""
@@ -529,16 +585,16 @@ class _CohortBuilder:
                      problem=problem, kind=kind, action=action, excludes=True)
         self.kept[rows] = False
 
-    def log_value_problems(self) -> None:
+    def _log_value_problems(self, name: str) -> None:
         """Unreadable values outside the endpoints: left blank, reported, row kept."""
-        for name, parsed in self.parsed.items():
-            if name in _ENDPOINT_COLUMNS or name == "patient_id" or not parsed.problems:
-                continue
-            rows = np.array([r for r in parsed.problems if self.kept[r]], dtype=np.int64)
-            label = LABELS[name]
-            self.log.add(rows, endpoint="all", column=name, values=self.t.raw(name, rows),
-                         problem=[f"{label}: {parsed.problems[int(r)]}" for r in rows],
-                         kind=f"{label} unreadable", action="left blank", excludes=False)
+        parsed = self.parsed[name]
+        if name in _ENDPOINT_COLUMNS or not parsed.problems:
+            return
+        rows = np.array([r for r in parsed.problems if self.kept[r]], dtype=np.int64)
+        label = LABELS[name]
+        self.log.add(rows, endpoint="all", column=name, values=self.t.raw(name, rows),
+                     problem=[f"{label}: {parsed.problems[int(r)]}" for r in rows],
+                     kind=f"{label} unreadable", action="left blank", excludes=False)
 
     # Derived columns -----------------------------------------------------------------------------------
 
@@ -572,8 +628,8 @@ class _CohortBuilder:
             line[clash] = np.nan
         prior = np.where(np.isnan(prior), line - 1, prior)
         line = np.where(np.isnan(line), prior + 1, line)
-        self.out["prior_lines"] = pd.array(prior, dtype="Float64").astype("Int64")
-        self.out["line_of_therapy"] = pd.array(line, dtype="Float64").astype("Int64")
+        self.out["prior_lines"] = values.int_array(prior)
+        self.out["line_of_therapy"] = values.int_array(line)
 
     def _int(self, name: str) -> np.ndarray:
         parsed = self.parsed.get(name)
@@ -582,52 +638,49 @@ class _CohortBuilder:
         return parsed.values.to_numpy(dtype=float, na_value=np.nan)
 
     def regimen(self) -> None:
+        """regimen_class as written, else derived from the regimen (see vocab.classify_regimen)."""
+        classes = schema.REGIMEN_CLASSES
         given = self.parsed.get("regimen_class")
         reg = self.parsed.get("regimen")
-        cls = np.full(self.n, None, dtype=object)
+        cls = given.extra["index"].copy() if given is not None else np.full(self.n, -1, np.int8)
         if given is not None:
-            cls = np.asarray(given.values, dtype=object).copy()
-            cls[given.status != values.OK] = None
             bad = np.flatnonzero(given.invalid & self.kept)
             self.log.add(bad, endpoint="all", column="regimen_class", values=self.t.raw("regimen_class", bad),
                          problem=[f"Regimen class: {given.problems[int(r)]}" for r in bad],
                          kind="regimen class unreadable",
                          action="derived from the regimen where possible", excludes=False)
         if reg is not None:
-            texts = pd.Series(np.asarray(reg.values, dtype=object))
-            codes, uniques = pd.factorize(texts)
-            derived_u = [vocab.classify_regimen(str(u)) for u in uniques]
-            d_cls = np.array([d[0] for d in derived_u] + [None], dtype=object)[codes]
-            d_why = np.array([d[1] for d in derived_u] + [None], dtype=object)[codes]
-            fill = np.array([c is None for c in cls]) & np.array([c is not None for c in d_cls])
-            disagree = np.flatnonzero(
-                self.kept & ~fill & np.array([c is not None for c in cls])
-                & np.array([c is not None for c in d_cls]) & (cls != d_cls)
-            )
+            # Classified once per distinct regimen text, then spread over the rows by code.
+            codes, uniques = values.encode(self.t.col("regimen"))  # type: ignore[arg-type]
+            derived_u = [vocab.classify_regimen(u) for u in uniques]
+            d_index_u = np.array([classes.index(c) if c else -1 for c, _ in derived_u], dtype=np.int8)
+            d_idx = d_index_u[codes] if len(codes) else np.zeros(0, np.int8)
+            fill = (cls < 0) & (d_idx >= 0)
+            disagree = np.flatnonzero(self.kept & (cls >= 0) & (d_idx >= 0) & (cls != d_idx))
             if len(disagree):
+                texts = self.t.raw("regimen", disagree)
                 self.log.add(disagree, endpoint="all", column="regimen_class",
                              values=self.t.raw("regimen_class", disagree),
-                             problem=[f"regimen class '{cls[r]}' does not match the regimen "
-                                      f"'{texts[r]}' ({d_cls[r]})" for r in disagree],
+                             problem=[f"regimen class '{classes[cls[r]]}' does not match the regimen "
+                                      f"'{t}' ({classes[d_idx[r]]})" for r, t in zip(disagree, texts, strict=True)],
                              kind="regimen class disagrees with regimen",
                              action="kept the class as written; please check", excludes=False)
-            cls = np.where(fill, d_cls, cls)
-            unknown = np.flatnonzero(self.kept & np.array([c is None for c in cls]) & (reg.status == values.OK))
+            cls = np.where(fill, d_idx, cls)
+            unknown = np.flatnonzero(self.kept & (cls < 0) & (reg.status == values.OK))
             if len(unknown):
                 self.log.add(unknown, endpoint="all", column="regimen", values=self.t.raw("regimen", unknown),
-                             problem=[str(d_why[r]) for r in unknown], kind="regimen not recognised",
+                             problem=[str(derived_u[codes[r]][1]) for r in unknown], kind="regimen not recognised",
                              action="regimen class left blank; set it in the file or map it", excludes=False)
                 self.warnings.append(
                     f"{len(unknown)} regimens could not be classed (ICI monotherapy, double ICI, "
                     "ICI + TKI, ICI + chemotherapy); see the issues table."
                 )
-        missing = np.flatnonzero(self.kept & np.array([c is None for c in cls]))
-        if reg is not None:
-            missing = missing[reg.status[missing] != values.OK] if len(missing) else missing
+        no_regimen = np.ones(self.n, bool) if reg is None else reg.status != values.OK
+        missing = np.flatnonzero(self.kept & (cls < 0) & no_regimen)
         self.log.add(missing, endpoint="all", column="regimen", values=self.t.raw("regimen", missing),
                      problem="regimen and regimen class are missing", kind="regimen missing",
                      action="left blank", excludes=False)
-        self.out["regimen_class"] = pd.array(cls, dtype=values.STR_DTYPE)
+        self.out["regimen_class"] = _labels(classes, cls)
 
     # Endpoints ------------------------------------------------------------------------------------------
 
@@ -692,7 +745,7 @@ class _CohortBuilder:
             final_t[~ok] = np.nan
             final_e[~ok] = np.nan
             self.out[t_col] = final_t
-            self.out[e_col] = pd.array(final_e, dtype="Float64").astype("Int64")
+            self.out[e_col] = values.int_array(final_e)
             self._explain(endpoint, t_col, e_col, t, e, t_parsed, e_parsed,
                           self.kept & ~ok & ~contra, dates_ok, unreadable, start, end)
             derived = int((use_dates & ok).sum())
@@ -766,10 +819,11 @@ class _CohortBuilder:
                          problem="the file has no best-response column", kind="no response column",
                          action=action, excludes=True)
             return np.zeros(self.n, dtype=bool)
-        labels = np.asarray(parsed.values, dtype=object)
-        evaluable = np.isin(labels, schema.EVALUABLE_RESPONSES) & self.kept
+        index = parsed.extra["index"]
+        order = list(schema.BEST_RESPONSES)
+        evaluable = np.isin(index, [order.index(r) for r in schema.EVALUABLE_RESPONSES]) & self.kept
         for mask, problem, kind in (
-            (labels == "NE", "best response is NE (not evaluable)", "not evaluable (NE)"),
+            (index == order.index("NE"), "best response is NE (not evaluable)", "not evaluable (NE)"),
             (parsed.status == values.MISSING, "best response is missing", "response missing"),
         ):
             rows = np.flatnonzero(mask & self.kept)
@@ -788,20 +842,13 @@ class _CohortBuilder:
 
     def build(self) -> tuple[pd.DataFrame, DataQualityReport]:
         self.parse_all()
-        self.exclude_rows()
-        if not self.kept.any():
-            reasons = self.log.frame()["problem_kind"].value_counts()
-            listed = "; ".join(f"{k}: {v}" for k, v in reasons.items())
-            raise CohortReadError(
-                f"No patient rows could be used: all {self.n} rows were left out ({listed}). "
-                "Check the patient ID column and upload again."
-            )
-        self.log_value_problems()
         self.histotype()
         self.lines()
         self.regimen()
+        self._free_memory()
         analysed = self.survival()
         analysed["Response"] = self.response()
+        self._free_memory()
         cohort = self._frame()
         issues = self.log.frame()
         report = DataQualityReport(
@@ -829,12 +876,19 @@ class _CohortBuilder:
             elif name in self.parsed:
                 data[name] = self.parsed[name].values
         data["source_row"] = self.t.source_rows
-        frame = pd.DataFrame(data)
-        frame = frame.loc[self.kept].reset_index(drop=True)
+        frame = pd.DataFrame(data, copy=False)  # no block consolidation: no second copy
+        if not self.kept.all():  # a copy of every column, so only when rows were dropped
+            frame = frame.loc[self.kept].reset_index(drop=True)
         for name in ("pfs_months", "os_months", "age", "best_pct_change", "tmb"):
             if name in frame:
                 frame[name] = frame[name].astype("float64")
         return frame
+
+
+def _labels(labels: tuple[str, ...], index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Text column from positions in `labels` (-1 = missing), built in Arrow."""
+    taken = pa.array(labels, pa.string()).take(pa.array(index.astype(np.int32), mask=index < 0))
+    return values.STR_DTYPE.construct_array_type()(pa.chunked_array([taken]))
 
 
 def _earliest(dates: list[np.ndarray]) -> np.ndarray:

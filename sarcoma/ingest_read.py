@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import os
 import re
@@ -125,7 +126,7 @@ _SAVE_AS = "Open it in Excel (or SPSS) and save or export it as .xlsx or CSV, th
 
 def sniff_format(data: bytes) -> str:
     """'xlsx' or 'csv', decided by content (magic bytes), not by the file name."""
-    if not data.strip():
+    if not data or data.isspace():
         raise CohortReadError(
             "The file is empty. Export the patient table again from Excel or SPSS and upload it."
         )
@@ -305,20 +306,41 @@ def detect_delimiter(text_sample: str) -> str:
     return best if counts[best] else ","
 
 
-def read_text_grid(data: bytes) -> Grid:
-    """Parse a delimited text file into a Grid (every record, header included, as text)."""
+def read_text_grid(upload: Upload) -> Grid:
+    """Parse a delimited text file into a Grid (every record, header included, as text).
+
+    Takes the Upload and empties it: the raw bytes are dropped as soon as Arrow has parsed
+    them, so a large file is never held three times (bytes, table, columns).
+    """
+    data, upload.data = upload.data, b""
     encoding, utf8 = decode_info(data)
+    del data
     head = utf8[:SAMPLE_BYTES].decode("utf-8", "ignore")
     delimiter = detect_delimiter(head)
-    grid = _read_with_arrow(utf8, head, delimiter)
-    if grid is None:
+    table = _read_with_arrow(utf8, head, delimiter)
+    if table is None:
         grid = _read_with_csv_module(utf8, delimiter)
+    else:
+        del utf8
+        # One contiguous array per column, dropping the table column by column as we go (this
+        # frame holds the only reference, so each column's chunks are freed once combined).
+        n_rows, columns = table.num_rows, []
+        while table.num_columns:
+            columns.append(table.column(0).combine_chunks())
+            table = table.remove_column(0)
+        del table
+        if n_rows >= 100_000:
+            # Arrow's Python buffer wrapper keeps the input bytes in a reference cycle: collect
+            # it now, and hand the parser's scratch memory back, rather than at some later point.
+            gc.collect()
+            pa.default_memory_pool().release_unused()
+        grid = Grid(columns=columns, n_rows=n_rows)
     grid.encoding = encoding
     grid.delimiter = delimiter
     return grid
 
 
-def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> Grid | None:
+def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> pa.Table | None:
     """Fast path: pyarrow's CSV reader, every column as text. None if the file is ragged."""
     try:
         first = next(csv.reader(io.StringIO(head), delimiter=delimiter), None)
@@ -330,9 +352,13 @@ def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> Grid | None:
     try:
         table = pacsv.read_csv(
             pa.py_buffer(utf8),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+                delimiter=delimiter,
+                # A line break can only sit inside a quoted cell; without quotes Arrow may
+                # split the file into blocks and parse them in parallel.
+                newlines_in_values=b'"' in utf8,
+                ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(n)},
@@ -342,11 +368,7 @@ def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> Grid | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         return None
-    if table.num_columns != n:
-        return None
-    columns = [table.column(i).combine_chunks() for i in range(n)]
-    del table
-    return Grid(columns=columns, n_rows=len(columns[0]) if columns else 0)
+    return table if table.num_columns == n else None
 
 
 def _read_with_csv_module(utf8: bytes, delimiter: str) -> Grid:

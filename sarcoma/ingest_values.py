@@ -47,11 +47,19 @@ class Parsed:
         return self.status == OK
 
 
+def int_array(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Nullable Int64 from floats with NaN for missing, without per-element conversion."""
+    values = np.asarray(values, dtype=float)
+    mask = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(mask, 0, values).astype(np.int64), mask)
+
+
 def trimmed(col: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(col)
 
 
-def _encode(col: pa.Array) -> tuple[np.ndarray, list[str]]:
+def encode(col: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Row codes and the distinct trimmed values of a text column."""
     encoded = pc.dictionary_encode(trimmed(col))
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
@@ -119,7 +127,7 @@ def parse_category(
     other: str | None = None,
 ) -> Parsed:
     """Controlled vocabulary. Unknown labels become `other` (noted) or are invalid."""
-    codes, uniques = _encode(col)
+    codes, uniques = encode(col)
     results: list[tuple[int, Any, str | None]] = []
     grouped: dict[str, int] = {}
     for u in uniques:
@@ -134,6 +142,10 @@ def parse_category(
         else:
             results.append((INVALID, None, f"'{u}' is not one of {', '.join(allowed)}"))
     parsed = _string_result(codes, uniques, results)
+    # Position in `allowed` per row (-1 = missing or invalid): cheap to compare and count.
+    order = list(allowed)
+    index_u = np.array([order.index(r[1]) if r[0] == OK else -1 for r in results], dtype=np.int8)
+    parsed.extra["index"] = index_u[codes] if len(codes) else np.zeros(0, np.int8)
     if grouped:
         counts = np.bincount(codes, minlength=len(uniques))
         for i, u in enumerate(uniques):
@@ -145,7 +157,7 @@ def parse_category(
 
 def parse_histotype(col: pa.Array) -> Parsed:
     """Histotype group (schema.HISTOTYPES); extra['detail'] and extra['original'] per row."""
-    codes, uniques = _encode(col)
+    codes, uniques = encode(col)
     results: list[tuple[int, Any, str | None]] = []
     details: list[str | None] = []
     unrecognised: dict[str, int] = {}
@@ -237,7 +249,7 @@ def parse_number(
         problems: dict[int, str] = {}
         comma = False
     else:
-        codes, uniques = _encode(col)
+        codes, uniques = encode(col)
         parsed_u = [number_from_text(u, units) for u in uniques]
         results = [(s, v, p) for s, v, p, _ in parsed_u]
         status, status_u, problems = _assemble(codes, results, uniques, None)
@@ -265,8 +277,7 @@ def parse_number(
             values = values.copy()
             values[rows] = np.nan
     if integer:
-        out = pd.array(np.where(status == OK, np.round(values), np.nan), dtype="Float64")
-        values = out.astype("Int64")
+        values = int_array(np.where(status == OK, np.round(values), np.nan))
     parsed = Parsed(values=values, status=status, problems=problems)
     parsed.extra["decimal_comma"] = comma
     return parsed
@@ -316,7 +327,7 @@ def _flag(text: str, words: Mapping[str, int] | None = None) -> tuple[int, int |
 
 def parse_bool(col: pa.Array) -> Parsed:
     """Nullable boolean. In a column that marks 'yes' with x/✓ only, blank cells mean 'no'."""
-    codes, uniques = _encode(col)
+    codes, uniques = encode(col)
     flags = [_flag(u) for u in uniques]
     results = [
         (s, v, None if s != INVALID else f"'{u}' is not yes/no")
@@ -330,14 +341,13 @@ def parse_bool(col: pa.Array) -> Parsed:
         notes.append("blank cells were read as 'no' because the column marks 'yes' with x")
     status, _, problems = _assemble(codes, results, uniques, None)
     values_u = np.array([bool(r[1]) if r[0] == OK else False for r in results], dtype=bool)
-    values = pd.array(values_u[codes] if len(codes) else np.zeros(0, bool), dtype="boolean")
-    values[status != OK] = pd.NA
+    values = pd.arrays.BooleanArray(values_u[codes] if len(codes) else np.zeros(0, bool), status != OK)
     return Parsed(values=values, status=status, problems=problems, notes=notes)
 
 
 def parse_event(col: pa.Array, words: Mapping[str, int]) -> Parsed:
     """Event indicator 1/0 (Int64) from numbers, yes/no or endpoint words."""
-    codes, uniques = _encode(col)
+    codes, uniques = encode(col)
     flags = [_flag(u, words) for u in uniques]
     results = [
         (s, v, None if s != INVALID else f"'{u}' is not 0/1 (or yes/no, event/censored)")
@@ -345,7 +355,7 @@ def parse_event(col: pa.Array, words: Mapping[str, int]) -> Parsed:
     ]
     status, _, problems = _assemble(codes, results, uniques, None)
     values_u = np.array([float(r[1]) if r[0] == OK else np.nan for r in results], dtype=float)
-    values = pd.array(values_u[codes] if len(codes) else np.zeros(0), dtype="Float64").astype("Int64")
+    values = int_array(values_u[codes] if len(codes) else np.zeros(0))
     return Parsed(values=values, status=status, problems=problems)
 
 
@@ -373,7 +383,7 @@ EARLIEST_DATE = dt.date(1980, 1, 1)  # ICI cohorts start ~2010; older dates are 
 
 def date_order_evidence(col: pa.Array) -> tuple[bool, bool]:
     """(some value must be day-first, some value must be month-first) among d/m/y dates."""
-    _, uniques = _encode(col)
+    _, uniques = encode(col)
     dmy = [f[1] for f in map(date_form, uniques) if f is not None and f[0] == "dmy"]
     return any(a > 12 for a, _, _ in dmy), any(b > 12 for _, b, _ in dmy)
 
@@ -388,7 +398,7 @@ def parse_date(col: pa.Array, *, epoch: dt.datetime, month_first: bool | None = 
     if month_first is None:
         day_first_seen, month_first_seen = date_order_evidence(col)
         month_first = month_first_seen and not day_first_seen
-    codes, uniques = _encode(col)
+    codes, uniques = encode(col)
     latest = dt.date.today() + dt.timedelta(days=366)
     results: list[tuple[int, Any, str | None]] = []
     for u in uniques:
