@@ -44,6 +44,7 @@ from sarcoma.ingest_read import (
     CohortReadError,
     Grid,
     choose_sheet,
+    is_ae_sheet,
     open_workbook,
     read_sheet_grid,
     read_text_grid,
@@ -218,18 +219,39 @@ def _load_cohort(
     if fmt == "xlsx":
         wb = open_workbook(upload.data)
         sheets = list(wb.sheetnames)
-        name = choose_sheet(sheets, sheet, want_ae=False)
-        if name is None:
+        chosen = choose_sheet(sheets, sheet, want_ae=False)
+        if chosen is None:
             raise CohortReadError("The workbook has no sheets. Upload the workbook with the patient table.")
-        grid = read_sheet_grid(wb, name)
+        # Without an explicit choice, a first sheet with no table (instructions, a cover page)
+        # is passed over for the next non-AE sheet that has one.
+        candidates = [chosen] if sheet is not None else [
+            n for n in sheets[sheets.index(chosen):] if not is_ae_sheet(n)
+        ]
+        first_error: _NoTableError | None = None
+        for name in candidates:
+            try:
+                cohort, report = _read_patient_grid(read_sheet_grid(wb, name), column_map)
+            except _NoTableError as exc:
+                first_error = first_error or exc
+                continue
+            if name != chosen:
+                report.warnings.insert(0, f"The sheet '{chosen}' holds no patient table; read '{name}'.")
+            break
+        else:
+            assert first_error is not None
+            shown = ", ".join(f"'{n}'" for n in sheets)
+            raise CohortReadError(
+                f"{first_error} (Sheet '{candidates[0]}'; the workbook's sheets are {shown}: "
+                "choose the one with the patient table.)"
+            ) from first_error
         ae_name = choose_sheet(sheets, None, want_ae=True)
         if ae_name is not None and ae_name != name:
             ae_grid = read_sheet_grid(wb, ae_name)
         wb.close()
     else:
         grid = read_text_grid(upload)  # empties upload.data once parsed, to save memory
+        cohort, report = _read_patient_grid(grid, column_map)
     upload.data = b""
-    cohort, report = _read_patient_grid(grid, column_map)
     report.file_name = upload.name
     report.sheets = sheets
     if ae_grid is not None:
@@ -246,6 +268,10 @@ def _load_cohort(
                 + "."
             )
     return cohort, report
+
+
+class _NoTableError(CohortReadError):
+    """No table at all (empty, no recognisable header, no data rows): try another sheet."""
 
 
 @dataclass
@@ -306,7 +332,7 @@ def _prepare(
 ) -> _Table:
     """Find the header row, drop trailing empty rows and columns, match the headers."""
     if grid.n_rows == 0 or not grid.columns:
-        raise CohortReadError(f"The {what} is empty. Export it again and upload it.")
+        raise _NoTableError(f"The {what} is empty. Export it again and upload it.")
     manual = {vocab.key(k) for k in (column_map or {})}
     scores = []
     for i in range(min(HEADER_SEARCH_ROWS, grid.n_rows)):
@@ -317,7 +343,7 @@ def _prepare(
     if scores[best] == 0:
         first = [c for c in grid.row(0) if c.strip()][:8]
         shown = ", ".join(f"'{c[:40]}'" for c in first) or "(nothing)"
-        raise CohortReadError(
+        raise _NoTableError(
             f"None of the column headers in the {what} were recognised (first row: {shown}). "
             "The first row should hold column names such as 'Patient ID', 'Histology', "
             "'PFS (months)'. Rename the headers, map them by hand, or start from the template."
@@ -349,7 +375,7 @@ def _prepare(
         blank = blank[:last]
         n = last
     if n == 0:
-        raise CohortReadError(
+        raise _NoTableError(
             f"The {what} has a header row but no data rows. Check that you exported the whole "
             "table (not only the header) and upload it again."
         )

@@ -204,6 +204,26 @@ def test_excel_1904_date_system() -> None:
     assert cohort.loc[0, "os_months"] == pytest.approx(365 / 30.4375)
 
 
+def test_workbook_cover_sheet_is_passed_over() -> None:
+    wb = openpyxl.Workbook()
+    wb.active.title = "Instructions"
+    wb.active.append(["Fill in one row per patient."])
+    data = wb.create_sheet("Data")
+    data.append(BASE.split(","))
+    data.append(["P1", "UPS", 1, "nivolumab", 4, 1, 9, 1])
+    ae = wb.create_sheet("AEs")
+    ae.append(["patient_id", "term", "grade"])
+    ae.append(["P1", "Colitis", 3])
+    buf = io.BytesIO()
+    wb.save(buf)
+    cohort, report = load_cohort(buf.getvalue())
+    assert report.sheet == "Data" and cohort["patient_id"].tolist() == ["P1"]
+    assert report.warnings[0] == "The sheet 'Instructions' holds no patient table; read 'Data'."
+    assert report.adverse_events["term"].tolist() == ["Colitis"]
+    with pytest.raises(CohortReadError, match="Sheet 'Instructions'.*'Instructions', 'Data', 'AEs'"):
+        load_cohort(buf.getvalue(), sheet="Instructions")
+
+
 # --- Headers -------------------------------------------------------------------------------------
 
 
