@@ -1,0 +1,532 @@
+"""Real-browser end-to-end test: Playwright drives Debian's chromium against `streamlit run app.py`.
+
+What a clinician does, checked in a real browser: upload a European-style CSV export, narrow the
+histotype filter, watch the patient count and the log-rank p-value change, move between pages
+with the filter kept, share the URL, and never see another browser session's upload. Expected
+numbers come from the analysis core (and, for the log-rank p, from lifelines directly) on the
+very file that was uploaded. Screenshots of every step go to test-output/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from lifelines.statistics import logrank_test
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from sarcoma.filters import FilterState, apply_filters
+from sarcoma.ingest import load_cohort
+from sarcoma.km_summary import format_p, survival_by_group
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
+OUT = ROOT / "test-output" / "browser"
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright's own browser download does not work here; Debian's chromium does. Without the
+# background-networking flags chromium keeps trying to reach Google services on a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+# Generous: the CI machine has two cores shared with other jobs.
+TIMEOUT_MS = 90_000
+SERVER_START_S = 60
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"
+LINE_GROUPING = "Line of therapy (1-2 vs ≥3)"
+PAGES = [
+    "Data", "Cohort", "Survival", "Subgroups", "Response", "Safety & biomarkers", "Landmark & Cox",
+    "Report",
+]
+
+
+# ---------------------------------------------------------------- server and browser fixtures
+
+
+@dataclass(frozen=True)
+class App:
+    url: str
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server, then whatever it started (the Report page warms up kaleido's chromium).
+
+    SIGTERM to Streamlit alone first, so it can shut its children down cleanly; then the whole
+    process group (it runs in its own session), so nothing outlives the test module.
+    """
+    try:
+        proc.terminate()
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        pass
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break  # nothing left in the group
+        time.sleep(2)
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[App]:
+    """`streamlit run app.py` on a free port, healthy before the first test, ended after the last."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log = OUT / "streamlit-server.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    served = App(f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"`streamlit run app.py` exited with code {proc.returncode} before it was "
+                    f"healthy:\n{served.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{served.url}/_stcore/health", timeout=5) as resp:
+                    if resp.read().decode().strip() == "ok":
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"`streamlit run app.py` was not healthy after {SERVER_START_S} s:\n"
+                    f"{served.log_tail()}"
+                )
+            time.sleep(0.5)
+        yield served
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
+        # Fail, never skip: a CI run without the browser must not look green.
+        pytest.fail(
+            f"Debian's chromium is missing ({CHROMIUM} not found). Install it with "
+            "`apt-get install chromium` (or `make browser-deps`) and run the tests again."
+        )
+    expect.set_options(timeout=TIMEOUT_MS)
+    pw = sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()
+
+
+def new_page(browser: Browser) -> Page:
+    """A page in a fresh browser context (own cookies and storage, so its own Streamlit session)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+# ---------------------------------------------------------------- test data
+
+
+def european_csv(path: Path, rows: slice, id_prefix: str, encoding: str) -> Path:
+    """A recognisable slice of the sample cohort as a European spreadsheet would export it:
+    `;` separators, decimal commas, relabelled patient IDs and a centre name with an umlaut."""
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).iloc[rows].copy()
+    raw["patient_id"] = [f"{id_prefix}-{i:03d}" for i in range(1, len(raw) + 1)]
+    centre = raw["center"].str.replace(" (synthetic)", "", regex=False)
+    raw["center"] = centre.str.replace("Centre ", "Zentrum ") + " Göttingen"
+    for col in ("age", "pfs_months", "os_months", "best_pct_change", "pdl1", "tmb"):
+        raw[col] = raw[col].str.replace(".", ",", regex=False)
+    raw.to_csv(path, sep=";", index=False, encoding=encoding)
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("browser_uploads")
+    return {
+        "euro": european_csv(d / "euro_centre_export.csv", slice(0, 50), "EURO", "cp1252"),
+        "alpha": european_csv(d / "alpha_centre.csv", slice(0, 30), "ALPHA", "utf-8-sig"),
+        "bravo": european_csv(d / "bravo_centre.csv", slice(40, 60), "BRAVO", "cp1252"),
+    }
+
+
+def read(path: Path) -> pd.DataFrame:
+    cohort, _ = load_cohort(path)
+    return cohort
+
+
+def page_logrank_line(cohort: pd.DataFrame) -> str:
+    """The first line of the test label the Survival page prints for the line-of-therapy grouping.
+
+    Options are the Survival page's defaults: PFS, log-rank, unstratified, minimum group size 5.
+    """
+    res = survival_by_group(
+        cohort, "PFS", "line_2", test="logrank", stratify_by_center=False, min_group_size=5
+    )
+    label = res.test_label()
+    assert label is not None and res.test is not None
+    # Independent oracle for the p-value: lifelines' log-rank test on lines 1-2 vs >= 3.
+    late = pd.to_numeric(cohort["line_of_therapy"]) >= 3
+    t, e = cohort["pfs_months"].astype(float), cohort["pfs_event"].astype(float)
+    oracle = logrank_test(t[~late], t[late], e[~late], e[late])
+    assert format_p(res.test.p_value) == format_p(oracle.p_value)
+    return label.split("<br>")[0]
+
+
+# ---------------------------------------------------------------- page helpers
+
+
+def settle(page: Page, app: App) -> None:
+    """Wait until the script run has finished and nothing is loading; fail on any exception box."""
+    expect(page.locator(IDLE)).to_have_count(1)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    errors = page.get_by_test_id("stException")
+    if errors.count():
+        pytest.fail(
+            f"Streamlit shows an exception on {page.url}:\n{errors.all_inner_texts()}\n"
+            f"server log:\n{app.log_tail()}"
+        )
+
+
+def sidebar(page: Page) -> Locator:
+    return page.get_by_test_id("stSidebar")
+
+
+def main(page: Page) -> Locator:
+    return page.get_by_test_id("stMain")
+
+
+def markdown(page: Page, text: str) -> Locator:
+    """Markdown in the main area whose text is exactly `text` (e.g. the bold dataset name)."""
+    return main(page).get_by_test_id("stMarkdownContainer").get_by_text(text, exact=True)
+
+
+def headline(page: Page) -> Locator:
+    return sidebar(page).get_by_role("heading", name=re.compile(r"^n = \d+ of \d+ patients"))
+
+
+def multiselect(page: Page, label: str) -> Locator:
+    field = page.get_by_role("combobox", name=label)
+    return sidebar(page).get_by_test_id("stMultiSelect").filter(has=field)
+
+
+def chips(page: Page, label: str) -> Locator:
+    """The selected values (chips) of a sidebar multiselect."""
+    return multiselect(page, label).locator("[data-tag]")
+
+
+def open_list(page: Page, combo: Locator) -> None:
+    # Keyboard, not a click: right after another list was closed, a click on the field (or its
+    # chevron) only focuses it; ArrowDown on the focused field always opens the list.
+    combo.focus()
+    page.keyboard.press("ArrowDown")
+    expect(combo).to_have_attribute("aria-expanded", "true")
+
+
+def pick(page: Page, label: str, options: list[str]) -> None:
+    """Open a sidebar multiselect and choose options one by one, as a user would."""
+    box = multiselect(page, label)
+    combo = box.get_by_role("combobox", name=label)
+    open_list(page, combo)
+    for i, option in enumerate(options):
+        page.get_by_role("option", name=option, exact=True).click()
+        expect(chips(page, label)).to_have_text(options[: i + 1])
+    page.keyboard.press("Escape")
+    expect(combo).to_have_attribute("aria-expanded", "false")
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Choose one option of a selectbox in the main area."""
+    box = main(page).get_by_role("combobox", name=label)
+    open_list(page, box)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def go_to(page: Page, app: App, title: str) -> None:
+    """Switch page through the sidebar navigation link."""
+    link = sidebar(page).get_by_test_id("stSidebarNavLink")
+    link.filter(has_text=re.compile(f"^{re.escape(title)}$")).click()
+    expect(main(page).get_by_role("heading", name=title, exact=True)).to_be_visible()
+    settle(page, app)
+
+
+def open_url(page: Page, app: App, url: str) -> None:
+    page.goto(url)
+    settle(page, app)
+
+
+def logrank_text(page: Page) -> Locator:
+    return main(page).locator("p").filter(has_text=re.compile(r"^Log-rank: "))
+
+
+def shot(page: Page, name: str) -> None:
+    """Full-page screenshot. Streamlit scrolls inside the main area and the sidebar, not the page,
+    so the viewport is stretched to their full height first."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    # Charts draw asynchronously: wait until every Plotly chart has its SVG.
+    expect(page.locator("[data-testid='stPlotlyChart']:not(:has(.main-svg))")).to_have_count(0)
+    height = page.evaluate(
+        "Math.max(...['stMain', 'stSidebarContent'].map(id => "
+        "document.querySelector(`[data-testid=${id}]`)?.scrollHeight ?? 0))"
+    )
+    tall = max(VIEWPORT["height"], min(int(height) + 40, 12_000))
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": tall})
+    try:
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+def upload(page: Page, path: Path) -> None:
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+
+
+def expect_headline(page: Page, text: str) -> None:
+    """Exactly one sidebar headline, with this text. (A list, not a strict locator: while a run is
+    in progress Streamlit keeps the previous run's element next to the new one for a moment.)"""
+    expect(headline(page)).to_have_text([text])
+
+
+def expect_dataset(page: Page, app: App, name: str, n: int) -> None:
+    """The sidebar names the file and says it holds n patients, none filtered out."""
+    expect_headline(page, f"n = {n} of {n} patients")
+    settle(page, app)
+    expect(sidebar(page).get_by_text(f"Data: {name}", exact=True)).to_have_count(1)
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_upload_filter_survival_navigation_and_shared_url(
+    chromium: Browser, app: App, files: dict[str, Path]
+):
+    path = files["euro"]
+    cohort = read(path)
+    n_file = len(cohort)
+    assert n_file == 50
+    histotypes = ["UPS", "LMS"]
+    subset = apply_filters(cohort, FilterState(histotypes=tuple(histotypes)))
+    # Plain pandas count as an independent check of the filter.
+    assert subset.n == int(cohort["histotype"].isin(histotypes).sum())
+    assert 2 < subset.n < n_file
+    p_all, p_subset = page_logrank_line(cohort), page_logrank_line(subset.subset)
+    # The test is only meaningful if the filter visibly changes the p-value.
+    assert p_all != p_subset
+
+    page = new_page(chromium)
+    try:
+        open_url(page, app, app.url)
+        expect_headline(page, "n = 72 of 72 patients")
+        shot(page, "01_start_sample_cohort")
+
+        # Upload through the file uploader on the Data page.
+        upload(page, path)
+        expect_dataset(page, app, path.name, n_file)
+        settle(page, app)
+        quality = main(page).get_by_test_id("stText")
+        expect(quality).to_contain_text(f"Read {n_file} patient rows from {path.name}")
+        expect(quality).to_contain_text("separator semicolon, decimal ','")
+        expect(markdown(page, path.name)).to_be_visible()
+        expect(main(page).get_by_test_id("stAlertContentError")).to_have_count(0)
+        # The umlaut in the cp1252 file reached the centre filter intact.
+        open_list(page, sidebar(page).get_by_role("combobox", name="Centre"))
+        expect(page.get_by_role("option", name="Zentrum A Göttingen", exact=True)).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("option")).to_have_count(0)
+        shot(page, "02_uploaded_european_csv")
+
+        # Survival by line of therapy on the whole upload.
+        go_to(page, app, "Survival")
+        choose(page, "Compare by", LINE_GROUPING)
+        expect(logrank_text(page)).to_have_text([p_all])
+        settle(page, app)
+        shot(page, "03_survival_by_line_all_patients")
+
+        # Narrow the histotype filter: count and p-value change to the core's numbers.
+        pick(page, "Histotype", histotypes)
+        expect_headline(page, f"n = {subset.n} of {n_file} patients")
+        expect(logrank_text(page)).to_have_text([p_subset])
+        settle(page, app)
+        assert "histotype=UPS&histotype=LMS" in page.url
+        shot(page, "04_survival_by_line_ups_lms")
+
+        # The filter survives page switches (sidebar links), the headline stays the same.
+        for i, title in enumerate(["Cohort", "Response", "Subgroups", "Data", "Survival"], start=5):
+            go_to(page, app, title)
+            expect(chips(page, "Histotype")).to_have_text(histotypes)
+            expect_headline(page, f"n = {subset.n} of {n_file} patients")
+            assert "histotype=UPS&histotype=LMS" in page.url, title
+            shot(page, f"{i:02d}_filter_kept_{title.lower()}")
+
+        # Shared URL: the filters come back in a new session, the uploaded data does not (it never
+        # leaves the session that uploaded it), so the new page shows the sample with the filter.
+        shared = page.url
+        assert path.name not in shared and "EURO" not in shared
+        other = page.context.new_page()
+        open_url(other, app, shared)
+        sample_subset = apply_filters(read(SAMPLE), FilterState(histotypes=tuple(histotypes)))
+        expect(chips(other, "Histotype")).to_have_text(histotypes)
+        expect_headline(other, f"n = {sample_subset.n} of 72 patients")
+        expect(sidebar(other).get_by_text(f"Data: {SAMPLE_NAME}", exact=True)).to_be_visible()
+        expect(other.get_by_text(path.name)).to_have_count(0)
+        shot(other, "10_shared_url_after_upload_shows_sample_with_filter")
+    finally:
+        page.context.close()
+
+
+def test_shared_url_reopens_the_same_view(chromium: Browser, app: App):
+    sample = read(SAMPLE)
+    histotypes, sexes = ["LPS", "Other"], ["Male"]
+    expected = apply_filters(sample, FilterState(histotypes=tuple(histotypes), sexes=tuple(sexes)))
+    by_hand = sample["histotype"].isin(histotypes) & sample["sex"].isin(sexes)
+    assert expected.n == int(by_hand.sum())
+    core = survival_by_group(expected.subset, "PFS", None)
+    follow_up = re.compile(rf"analysed {core.n_analysed} of {expected.n} patients in the selection")
+
+    page = new_page(chromium)
+    try:
+        open_url(page, app, app.url)
+        go_to(page, app, "Survival")
+        pick(page, "Histotype", histotypes)
+        pick(page, "Sex", sexes)
+        expect_headline(page, f"n = {expected.n} of 72 patients")
+        expect(main(page).get_by_text(follow_up)).to_be_visible()
+        settle(page, app)
+        shot(page, "11_shared_url_original")
+        shared = page.url
+        assert shared.startswith(f"{app.url}/survival?")
+
+        # A different browser (fresh context) opening the link gets the same view.
+        other = new_page(chromium)
+        try:
+            open_url(other, app, shared)
+            expect(main(other).get_by_role("heading", name="Survival", exact=True)).to_be_visible()
+            expect(chips(other, "Histotype")).to_have_text(histotypes)
+            expect(chips(other, "Sex")).to_have_text(sexes)
+            expect_headline(other, f"n = {expected.n} of 72 patients")
+            expect(main(other).get_by_text(follow_up)).to_be_visible()
+            settle(other, app)
+            shot(other, "12_shared_url_reopened")
+        finally:
+            other.context.close()
+    finally:
+        page.context.close()
+
+
+def test_two_sessions_never_see_each_others_upload(
+    chromium: Browser, app: App, files: dict[str, Path]
+):
+    a_path, b_path = files["alpha"], files["bravo"]
+    n_a, n_b = len(read(a_path)), len(read(b_path))
+    assert (n_a, n_b) == (30, 20)
+
+    page_a, page_b = new_page(chromium), new_page(chromium)
+    try:
+        open_url(page_a, app, app.url)
+        open_url(page_b, app, app.url)
+        # Both uploads in flight at the same time.
+        upload(page_a, a_path)
+        upload(page_b, b_path)
+        expect_dataset(page_a, app, a_path.name, n_a)
+        expect_dataset(page_b, app, b_path.name, n_b)
+        settle(page_a, app)
+        settle(page_b, app)
+        for page, mine, theirs in ((page_a, a_path, b_path), (page_b, b_path, a_path)):
+            expect(main(page).get_by_test_id("stText")).to_contain_text(f"from {mine.name}")
+            expect(page.get_by_text(theirs.name)).to_have_count(0)
+        shot(page_a, "13_session_a_alpha")
+        shot(page_b, "14_session_b_bravo")
+
+        # A reloaded page is a new session: it starts on the sample, never on A's (or its own) file.
+        page_b.reload()
+        settle(page_b, app)
+        expect_dataset(page_b, app, SAMPLE_NAME, 72)
+        expect(page_b.get_by_text(a_path.name)).to_have_count(0)
+        expect(page_b.get_by_text(b_path.name)).to_have_count(0)
+        shot(page_b, "15_session_b_reloaded")
+        # A still has its own file after B's reload.
+        go_to(page_a, app, "Cohort")
+        expect_dataset(page_a, app, a_path.name, n_a)
+
+        # A third browser opening the app sees the synthetic sample only.
+        page_c = new_page(chromium)
+        try:
+            open_url(page_c, app, app.url)
+            expect_dataset(page_c, app, SAMPLE_NAME, 72)
+            expect(markdown(page_c, SAMPLE_NAME)).to_be_visible()
+            expect(main(page_c).get_by_test_id("stText")).to_contain_text("Read 72 patient rows")
+            for name in (a_path.name, b_path.name):
+                expect(page_c.get_by_text(name)).to_have_count(0)
+            shot(page_c, "16_third_session_sample")
+        finally:
+            page_c.context.close()
+    finally:
+        page_a.context.close()
+        page_b.context.close()
+
+
+def test_every_page_renders_on_the_sample_cohort(chromium: Browser, app: App):
+    page = new_page(chromium)
+    try:
+        open_url(page, app, app.url)
+        links = sidebar(page).get_by_test_id("stSidebarNavLink")
+        expect(links).to_have_text(PAGES)
+        for i, title in enumerate(PAGES, start=1):
+            go_to(page, app, title)
+            expect_headline(page, "n = 72 of 72 patients")
+            if title == "Survival":
+                # The KM figure with its at-risk table is drawn.
+                expect(main(page).get_by_test_id("stPlotlyChart")).to_have_count(1)
+                figure = main(page).get_by_test_id("stPlotlyChart")
+                expect(figure.locator(".main-svg").first).to_be_visible()
+                expect(figure.get_by_text("At risk", exact=True)).to_have_count(1)
+                expect(figure.get_by_text("Months from ICI start", exact=True)).to_have_count(1)
+            shot(page, f"page_{i:02d}_{re.sub(r'[^a-z]+', '_', title.lower()).strip('_')}")
+    finally:
+        page.context.close()
