@@ -280,7 +280,7 @@ class _Table:
 
     grid: Grid
     header: list[str]
-    columns: list[pa.Array]
+    columns: list[pa.Array | None]  # None once a column's text has been dropped (see drop)
     source_rows: np.ndarray
     match: headers.HeaderMatch
     warnings: list[str] = field(default_factory=list)
@@ -296,18 +296,23 @@ class _Table:
                 return self.columns[i]
         return None
 
-    columns: list[pa.Array | None]  # type: ignore[assignment]
+    def need(self, name: str) -> pa.Array:
+        """A column known to be present (checked before parsing)."""
+        col = self.col(name)
+        if col is None:
+            raise AssertionError(f"column {name} is not available")
+        return col
 
     def drop(self, name: str) -> None:
         """Forget a column's text once it is parsed and reported (to save memory)."""
         for i, mapped in self.match.mapping.items():
             if mapped == name:
-                self.columns[i] = None  # type: ignore[call-overload]
+                self.columns[i] = None
 
     def drop_unmatched(self) -> None:
         for i in range(len(self.columns)):
             if i not in self.match.mapping:
-                self.columns[i] = None  # type: ignore[call-overload]
+                self.columns[i] = None
 
     def source_header(self, name: str) -> str:
         for i, mapped in self.match.mapping.items():
@@ -520,7 +525,7 @@ class _CohortBuilder:
             pa.default_memory_pool().release_unused()
 
     def _parse_column(self, name: str) -> None:
-        parsed = self._parse(name, self.t.col(name))  # type: ignore[arg-type]
+        parsed = self._parse(name, self.t.need(name))
         self.parsed[name] = parsed
         for note in parsed.notes:
             self.warnings.append(f"'{self.t.source_header(name)}': {note}.")
@@ -537,7 +542,7 @@ class _CohortBuilder:
     def _date_order(self) -> bool:
         """Day/month order for the whole file: one centre writes all its dates one way."""
         cols = [(c, self.t.col(c)) for c in _DATE_COLUMNS if self.t.col(c) is not None]
-        evidence = [values.date_order_evidence(col) for _, col in cols]  # type: ignore[arg-type]
+        evidence = [values.date_order_evidence(self.t.need(c)) for c, _ in cols]
         month_first = any(m for _, m in evidence) and not any(d for d, _ in evidence)
         if month_first:
             names = ", ".join(f"'{self.t.source_header(c)}'" for c, _ in cols)
@@ -587,7 +592,7 @@ class _CohortBuilder:
         self._drop(no_id, "patient_id", "patient ID is missing", "no patient ID",
                    "row excluded: add the patient ID to include it")
         # Duplicates are found on dictionary codes of the trimmed IDs (fast for a million rows).
-        codes = pc.dictionary_encode(values.trimmed(self.t.col("patient_id"))).indices  # type: ignore[arg-type]
+        codes = pc.dictionary_encode(values.trimmed(self.t.need("patient_id"))).indices
         codes = codes.to_numpy(zero_copy_only=False)
         candidates = np.flatnonzero(self.kept)
         seen = pd.Series(codes[candidates])
@@ -677,7 +682,7 @@ class _CohortBuilder:
                          action="derived from the regimen where possible", excludes=False)
         if reg is not None:
             # Classified once per distinct regimen text, then spread over the rows by code.
-            codes, uniques = values.encode(self.t.col("regimen"))  # type: ignore[arg-type]
+            codes, uniques = values.encode(self.t.need("regimen"))
             derived_u = [vocab.classify_regimen(u) for u in uniques]
             d_index_u = np.array([classes.index(c) if c else -1 for c, _ in derived_u], dtype=np.int8)
             d_idx = d_index_u[codes] if len(codes) else np.zeros(0, np.int8)
@@ -945,12 +950,12 @@ def _read_ae_grid(
             "The adverse-event table needs the columns " + ", ".join(missing) + " (patient ID, "
             "AE term, CTCAE grade)." + (f" Columns not recognised: {unmatched}." if unmatched else "")
         )
-    ids = values.trimmed(table.col("patient_id")).to_pylist()  # type: ignore[arg-type]
+    ids = values.trimmed(table.need("patient_id")).to_pylist()
     log = IssueLog(table.source_rows, lambda rows: [ids[r] for r in rows])
     parsed = {
-        "patient_id": values.parse_text(table.col("patient_id")),  # type: ignore[arg-type]
-        "term": values.parse_text(table.col("term")),  # type: ignore[arg-type]
-        "grade": values.parse_number(table.col("grade"), integer=True, lo=1, hi=5,  # type: ignore[arg-type]
+        "patient_id": values.parse_text(table.need("patient_id")),
+        "term": values.parse_text(table.need("term")),
+        "grade": values.parse_number(table.need("grade"), integer=True, lo=1, hi=5,
                                      units=_NUMBER_RULES["grade"][2]),
     }
     for name in ("led_to_delay", "led_to_discontinuation"):
@@ -979,8 +984,7 @@ def _read_ae_grid(
         if name in ("patient_id", "term") or not p.problems:
             continue
         rows = np.array([r for r in p.problems if kept[r]], dtype=np.int64)
-        log.add(rows, endpoint="AE", column=name, values=values.trimmed(table.col(name)).take(  # type: ignore[arg-type]
-                    pa.array(rows, pa.int64())).to_pylist() if len(rows) else [],
+        log.add(rows, endpoint="AE", column=name, values=table.raw(name, rows),
                 problem=[f"{LABELS[name]}: {p.problems[int(r)]}" for r in rows],
                 kind=f"{LABELS[name]} unreadable", action="left blank", excludes=False)
     frame = pd.DataFrame({name: p.values for name, p in parsed.items()})
