@@ -32,8 +32,6 @@ if ui.enough_patients(result, minimum=1):
         st.caption(view.methods)
         if view.association is not None:
             st.markdown(f"**Association** ({view.association_table_label}): {view.association.describe()}")
-            if view.association.expected_warning:
-                st.warning(view.association.expected_warning)
         elif view.association_note:
             st.caption(view.association_note)
         if "best_pct_change" in cohort and cohort["best_pct_change"].notna().any():

@@ -170,7 +170,7 @@ def km_figure(
     vertical_legend = len(curves) > 4
     n_rows = 0 if at_risk is None else len(at_risk)
     # The at-risk panel grows with the number of groups so its rows never overlap.
-    risk_share = min(0.45, 0.05 + 0.045 * n_rows)
+    risk_share = min(0.45, 0.10 + 0.04 * n_rows)
     fig = make_subplots(
         rows=2 if n_rows else 1,
         cols=1,
@@ -271,7 +271,7 @@ def _add_at_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, colors: Mapping[str
             col=1,
         )
     fig.update_yaxes(
-        tickvals=list(range(len(labels))), ticktext=labels, autorange="reversed",
+        tickvals=list(range(len(labels))), ticktext=labels, range=[len(labels) - 0.4, -0.6],
         showgrid=False, zeroline=False, title_text="At risk", ticklabelstandoff=8, row=2, col=1,
     )
 
@@ -374,12 +374,12 @@ def _finish(fig: go.Figure, title: str, style: PlotStyle, footnote: str | None, 
         template=style.template,
         font={"size": style.font_size},
         height=height or style.height,
-        margin={"l": 80, "r": 30, "t": (60 + 2 * style.font_size) if title else 40, "b": 80 if footnote else 50},
+        margin={"l": 80, "r": 30, "t": (60 + 2 * style.font_size) if title else 40, "b": (70 + 3 * style.font_size) if footnote else 50},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
     )
     if footnote:
         fig.add_annotation(
-            text=footnote, xref="paper", yref="paper", x=0, y=-0.12 if height is None else -0.2,
+            text=footnote, xref="paper", yref="paper", x=0, y=0, yshift=-(40 + 2 * style.font_size),
             xanchor="left", yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 4)},
         )
 
