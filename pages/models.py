@@ -65,7 +65,7 @@ if ui.enough_patients(result):
                 st.dataframe(res.comparison().drop(columns="p_value"), hide_index=True, key="lm_comparison")
                 for ex in res.excluded:
                     st.caption(f"Not in the landmark analysis: {ex.n} patient(s) — {ex.reason}.")
-                left, right = st.columns(2)
+                left, right = st.container(), st.container()  # stacked: full width for each figure
                 style = ui.plot_style()
                 with left:
                     fig = km_figure(

@@ -199,8 +199,8 @@ def fit_cox(
 ) -> CoxModel:
     """Cox model of `endpoint` on `covariates` (grouping keys and/or numeric columns).
 
-    `references` maps a grouping key to its reference level (default: the first level in display
-    order). With `stratify_by_center`, each centre gets its own baseline hazard (needs a
+    `references` maps a grouping key to its reference level (default: the first level of an
+    ordered grouping such as line of therapy, else the largest group). With `stratify_by_center`, each centre gets its own baseline hazard (needs a
     `center` column with more than one centre). Raises `CoxFitError`/`SurvivalInputError` with a
     plain-language message when the model cannot be fitted.
     """
@@ -231,6 +231,10 @@ def fit_cox(
             ref = (references or {}).get(key)
             if ref is None:
                 levels = level_order(data[names[key]], groupings[key])
+                if levels and not groupings[key].ordered:
+                    # Unordered groupings: the largest group, for the most stable hazard ratios.
+                    counts = data[names[key]].value_counts()
+                    levels = sorted(levels, key=lambda lv: (-counts.get(lv, 0), str(lv)))
                 ref = levels[0] if levels else None
             if ref is not None:
                 refs[names[key]] = ref

@@ -13,9 +13,31 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sarcoma.schema import EVALUABLE_RESPONSES
+from sarcoma.schema import (
+    BEST_RESPONSES,
+    EVALUABLE_RESPONSES,
+    HISTOTYPES,
+    PRIMARY_SITES,
+    REGIMEN_CLASSES,
+    SEXES,
+    STAGES,
+)
 
 DEFAULT_LINE_CUT = 3
+RESPONDER = "Responder (CR/PR)"
+NON_RESPONDER = "Non-responder (SD/PD)"
+# Fixed display orders, so a group keeps its place (and colour) whatever the filters leave.
+VOCABULARIES: tuple[tuple[str, ...], ...] = (
+    HISTOTYPES,
+    REGIMEN_CLASSES,
+    BEST_RESPONSES,
+    SEXES,
+    STAGES,
+    PRIMARY_SITES,
+    (RESPONDER, NON_RESPONDER),
+    ("Any AE", "No AE"),
+    ("Head and neck", "Other sites"),
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +80,8 @@ def responder(best_response: pd.Series) -> pd.Series:
     """"Responder" (CR/PR) vs "Non-responder" (SD/PD); not evaluable stays missing."""
     br = best_response.astype(object)
     out = _blank(br.index)
-    out[br.isin(["CR", "PR"])] = "Responder (CR/PR)"
-    out[br.isin(["SD", "PD"])] = "Non-responder (SD/PD)"
+    out[br.isin(["CR", "PR"])] = RESPONDER
+    out[br.isin(["SD", "PD"])] = NON_RESPONDER
     return out
 
 
@@ -170,12 +192,17 @@ def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) 
 
 
 def level_order(labels: pd.Series, grouping: Grouping | None = None) -> list[str]:
-    """Levels in a stable display order: natural order for ordered groupings, else by size."""
+    """Levels in a stable display order: natural order for ordered groupings, the vocabulary's
+    order for known vocabularies (histotypes, regimen classes, ...), else by size."""
     present = labels.dropna()
     if present.empty:
         return []
     if grouping is not None and grouping.ordered:
         return sorted(present.unique(), key=_natural_key)
+    unique = set(present.unique())
+    for vocab in VOCABULARIES:
+        if unique <= set(vocab):
+            return [v for v in vocab if v in unique]
     counts = present.value_counts()
     return sorted(counts.index, key=lambda v: (-counts[v], str(v)))
 

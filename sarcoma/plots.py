@@ -38,6 +38,10 @@ _FIXED: dict[str, str] = {
     **{h: OKABE_ITO[i] for i, h in enumerate(HISTOTYPES)},  # 9 histotypes: "Other" is grey
     **{r: OKABE_ITO[i] for i, r in enumerate(REGIMEN_CLASSES)},
     **RESPONSE_COLORS,
+    "Responder (CR/PR)": "#009E73",
+    "Non-responder (SD/PD)": "#D55E00",
+    "Any AE": "#CC79A7",
+    "No AE": "#0072B2",
     "All patients": "#000000",
 }
 # Step points and censor-mark bins shared by all curves of a figure (keeps the payload bounded
