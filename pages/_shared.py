@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from sarcoma.filters import FilterResult, FilterState, apply_filters, filter_options
+from sarcoma.groupings import level_order, make_groupings
 from sarcoma.ingest import CohortReadError, load_cohort
 from sarcoma.km_summary import GroupedSurvival, survival_by_group
 from sarcoma.plots import PlotStyle, group_colors
@@ -252,8 +253,20 @@ def cached_survival(result: FilterResult, endpoint: str, group: str | None, **op
     return memo("survival", (endpoint, group, tuple(sorted(options.items()))), lambda: survival_by_group(result.subset, endpoint, group, **options))
 
 
-def colors_for(levels: list[str]) -> dict[str, str]:
-    return group_colors(levels)
+def colors_for(levels: list[str], grouping: str | None = None) -> dict[str, str]:
+    """Colours assigned over all levels of the grouping in the whole cohort, so a group keeps
+    its colour when filters remove other groups."""
+    if grouping is None:
+        return group_colors(levels)
+    state = filter_state_from_widgets()
+
+    def universe() -> list[str]:
+        g = make_groupings(state.line_cut)[grouping]
+        return level_order(g.make(current_dataset().cohort), g)
+
+    full = memo("levels", (grouping, state.line_cut), universe)
+    colors = group_colors(full + [lv for lv in levels if lv not in full])
+    return {lv: colors[lv] for lv in levels}
 
 
 def presentation() -> bool:

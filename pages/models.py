@@ -70,7 +70,7 @@ if ui.enough_patients(result):
                 with left:
                     fig = km_figure(
                         res.naive.curves, at_risk=res.naive.at_risk, title=f"Naive: {endpoint} from ICI start",
-                        annotation=res.naive.test_label(), colors=ui.colors_for(list(res.naive.curves)), style=style,
+                        annotation=res.naive.test_label(), colors=ui.colors_for(list(res.naive.curves), group_key), style=style,
                     )
                     st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="lm_naive_fig")
                 with right:
@@ -79,7 +79,7 @@ if ui.enough_patients(result):
                             res.landmark.curves, at_risk=res.landmark.at_risk,
                             title=f"Landmark: {endpoint} from {res.landmark_months:g} months",
                             x_label=f"Months from the landmark ({res.landmark_months:g} months after ICI start)",
-                            annotation=res.landmark.test_label(), colors=ui.colors_for(list(res.landmark.curves)), style=style,
+                            annotation=res.landmark.test_label(), colors=ui.colors_for(list(res.landmark.curves), group_key), style=style,
                         )
                         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="lm_landmark_fig")
                 if res.landmark.test_note:

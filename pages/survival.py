@@ -34,7 +34,7 @@ if ui.enough_patients(result):
     else:
         fig = km_figure(
             res.curves, at_risk=res.at_risk, title=f"{'Progression-free' if endpoint == 'PFS' else 'Overall'} survival — {res.grouping_label}",
-            annotation=res.test_label(), show_ci=show_ci, colors=ui.colors_for(list(res.curves)), style=ui.plot_style(),
+            annotation=res.test_label(), show_ci=show_ci, colors=ui.colors_for(list(res.curves), group_key), style=ui.plot_style(),
         )
         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="surv_fig")
         if res.test_label():

@@ -170,3 +170,21 @@ def test_page_options_survive_a_page_switch():
     at.run()
     assert at.selectbox(key="surv_group").value == "histotype"
     assert at.radio(key="surv_endpoint").value == "OS"
+
+
+def _line_colors(at: AppTest) -> dict[str, str]:
+    import json
+
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    return {tr["name"]: tr["line"]["color"] for tr in spec["data"] if tr.get("mode") == "lines" and tr.get("name")}
+
+
+def test_group_colours_do_not_change_when_filters_remove_a_group():
+    at = start("pages/survival.py")
+    at.selectbox(key="surv_group").set_value("center").run()
+    before = _line_colors(at)
+    centres = list(before)
+    at.sidebar.multiselect(key="centre").set_value(centres[1:4]).run()
+    after = _line_colors(at)
+    assert set(after) == set(centres[1:4])
+    assert all(after[c] == before[c] for c in after)
