@@ -42,7 +42,8 @@ if ui.enough_patients(result):
         if kind == "median":
             rows = table.rows[table.rows["endpoint"] == endpoint].assign(label=lambda d: d["variable_label"] + ": " + d["level"].astype(str) + " (n=" + d["n"].astype(str) + ")")
             fig = forest_figure(rows, estimate="median", lower="median_lower", upper="median_upper", flag="small",
-                                x_label="Median, months (hollow: group below minimum size; dotted: limit not reached)", style=ui.plot_style())
+                                x_label="Median survival, months", style=ui.plot_style())
+            st.caption("Hollow squares: groups below the minimum size. Dotted whiskers: CI limit not reached.")
         else:
             rows = ui.memo("cox_forest", (endpoint, tuple(chosen)), lambda: cox_forest_table(cohort, endpoint, chosen, line_cut=state.line_cut))
             fig = forest_figure(rows.dropna(subset=["hr"]), estimate="hr", lower="lower", upper="upper", log_x=True, reference=1.0,
