@@ -1,0 +1,83 @@
+"""Subgroup table: per-variable tests pinned to lifelines, adjustments to statsmodels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test
+from statsmodels.stats.multitest import multipletests
+
+from sarcoma.subgroups import POST_BASELINE_NOTE, cox_forest_table, subgroup_table
+
+
+def cohort(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "patient_id": [f"S{i}" for i in range(n)],
+            "pfs_months": rng.exponential(6, n).round(2),
+            "pfs_event": rng.integers(0, 2, n),
+            "os_months": rng.exponential(14, n).round(2),
+            "os_event": rng.integers(0, 2, n),
+            "histotype": rng.choice(["UPS", "LMS", "LPS", "ASPS"], n, p=[0.4, 0.3, 0.27, 0.03]),
+            "sex": rng.choice(["Male", "Female"], n),
+            "line_of_therapy": rng.integers(1, 6, n),
+            "best_response": rng.choice(["CR", "PR", "SD", "PD", "NE"], n),
+        }
+    )
+
+
+def test_p_values_and_medians_match_lifelines_and_adjustment_matches_statsmodels():
+    df = cohort()
+    table = subgroup_table(df, groupings=["histotype", "sex", "line_2"], adjust="holm")
+    assert table.n_tests == 6  # 3 variables x 2 endpoints
+    raw = []
+    for endpoint, (t, e) in {"PFS": ("pfs_months", "pfs_event"), "OS": ("os_months", "os_event")}.items():
+        for var, labels in {
+            "histotype": df["histotype"],
+            "sex": df["sex"],
+            "line_2": np.where(df["line_of_therapy"] <= 2, "1-2", "≥3"),
+        }.items():
+            ref = multivariate_logrank_test(df[t], labels, df[e])
+            row = table.tests[(table.tests["endpoint"] == endpoint) & (table.tests["variable"] == var)].iloc[0]
+            assert row["p_value"] == pytest.approx(ref.p_value, rel=1e-9)
+            raw.append(row["p_value"])
+        ups = df[df["histotype"] == "UPS"]
+        kmf = KaplanMeierFitter().fit(ups[t], ups[e])
+        mine = table.rows[(table.rows["endpoint"] == endpoint) & (table.rows["level"] == "UPS")].iloc[0]
+        assert mine["median"] == pytest.approx(kmf.median_survival_time_)
+        assert mine["n"] == len(ups)
+    expected = multipletests(table.tests["p_value"], method="holm")[1]
+    np.testing.assert_allclose(table.tests["p_adjusted"], expected, rtol=1e-12)
+    bh = subgroup_table(df, groupings=["histotype", "sex", "line_2"], adjust="bh")
+    np.testing.assert_allclose(bh.tests["p_adjusted"], multipletests(bh.tests["p_value"], method="fdr_bh")[1], rtol=1e-12)
+
+
+def test_small_groups_and_post_baseline_groupings_are_flagged():
+    df = cohort(seed=1)
+    table = subgroup_table(df, groupings=["histotype", "responder"], endpoints=("PFS",), min_group_size=5)
+    histo = table.tests.set_index("variable").loc["histotype"]
+    assert "ASPS" in histo["note"] and "p-value unreliable" in histo["note"]
+    assert table.rows.set_index("level").loc["ASPS", "small"]
+    assert POST_BASELINE_NOTE in table.tests.set_index("variable").loc["responder", "note"]
+    shown = table.display()
+    # The p-value is printed once per variable, on its first row.
+    assert (shown["p"] != "").sum() == 2
+
+
+def test_every_patient_is_in_a_row_or_not_recorded():
+    df = cohort(seed=2)
+    df.loc[:9, "sex"] = None
+    table = subgroup_table(df, groupings=["sex"], endpoints=("OS",))
+    assert table.rows["n"].sum() == len(df) - 10
+
+
+def test_cox_forest_matches_lifelines_and_explains_unfittable_variables():
+    df = cohort(seed=3)
+    forest = cox_forest_table(df, "OS", ["sex"], references={"sex": "Female"})
+    data = pd.DataFrame({"T": df["os_months"], "E": df["os_event"], "male": (df["sex"] == "Male").astype(float)})
+    ref = CoxPHFitter().fit(data, "T", "E")
+    assert forest["hr"].iloc[0] == pytest.approx(float(np.exp(ref.params_["male"])), rel=1e-5)
+    df["sex"] = "Male"
+    forest = cox_forest_table(df, "OS", ["sex"])
+    assert np.isnan(forest["hr"].iloc[0]) and forest["note"].iloc[0]
