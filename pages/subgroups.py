@@ -6,7 +6,7 @@ from pages import _shared as ui
 from sarcoma.groupings import available_groupings
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.plots import forest_figure
-from sarcoma.subgroups import ADJUSTMENTS, cox_forest_table, subgroup_table
+from sarcoma.subgroups import ADJUSTMENTS, FOREST_KINDS, forest_rows, subgroup_table
 
 ui.require_app()
 
@@ -38,16 +38,15 @@ if ui.enough_patients(result):
         f1, f2 = st.columns(2)
         endpoint = f1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="sg_forest_endpoint", persist_state="session")
         kind = f2.radio("Show", ["median", "hr"], horizontal=True, key="sg_forest_kind", persist_state="session",
-                        format_func={"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}.get)
-        if kind == "median":
-            rows = table.rows[table.rows["endpoint"] == endpoint].assign(label=lambda d: d["variable_label"] + ": " + d["level"].astype(str) + " (n=" + d["n"].astype(str) + ")")
-            fig = forest_figure(rows, estimate="median", lower="median_lower", upper="median_upper", flag="small",
-                                x_label="Median survival, months", style=ui.plot_style())
-            st.caption("Hollow squares: groups below the minimum size. Dotted whiskers: CI limit not reached.")
-        else:
-            rows = ui.memo("cox_forest", (endpoint, tuple(chosen)), lambda: cox_forest_table(cohort, endpoint, chosen, line_cut=state.line_cut))
-            fig = forest_figure(rows.dropna(subset=["hr"]), estimate="hr", lower="lower", upper="upper", log_x=True, reference=1.0,
-                                x_label="Hazard ratio vs reference level (log scale)", style=ui.plot_style())
-            for _, r in rows[rows["hr"].isna()].iterrows():
-                st.caption(f"{r['variable_label']}: {r['note']}")
+                        format_func=FOREST_KINDS.get)
+        rows, notes = ui.memo("forest", (endpoint, kind, tuple(chosen), adjust, int(min_size), test, conf_type),
+                              lambda: forest_rows(table, cohort, endpoint, kind, line_cut=state.line_cut))
+        hr = kind == "hr"
+        fig = forest_figure(
+            rows, estimate="estimate", lower="lower", upper="upper", flag="small", log_x=hr, reference=1.0 if hr else None,
+            x_label="Hazard ratio vs reference level (log scale)" if hr else "Median survival, months", style=ui.plot_style(),
+        )
+        st.caption("Hollow squares: groups below the minimum size. Dotted whiskers: CI limit not reached.")
+        for note in notes:
+            st.caption(note)
         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="sg_forest")

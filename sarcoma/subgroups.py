@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sarcoma.cox import univariable_cox
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, make_groupings
-from sarcoma.km_summary import DEFAULT_MIN_GROUP, endpoint_columns, format_p, survival_by_group
-from sarcoma.survival import CoxFitError, SurvivalInputError, adjust_pvalues, cox_hazard_ratios
+from sarcoma.km_summary import DEFAULT_MIN_GROUP, format_p, survival_by_group
+from sarcoma.survival import adjust_pvalues
 
 ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
 POST_BASELINE_NOTE = (
@@ -110,32 +111,30 @@ def subgroup_table(
     )
 
 
-def cox_forest_table(
+FOREST_KINDS = {"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}
+
+
+def forest_rows(
+    table: SubgroupTable,
     df: pd.DataFrame,
     endpoint: str,
-    groupings: Sequence[str],
+    kind: str = "median",
     *,
-    references: dict[str, str] | None = None,
     line_cut: int = DEFAULT_LINE_CUT,
-) -> pd.DataFrame:
-    """Univariable Cox hazard ratios (each level vs the reference level) for each grouping.
-
-    A grouping that cannot be fitted (too few events, a level without events) gives one row
-    with the reason instead of numbers.
-    """
-    tcol, ecol = endpoint_columns(endpoint)
-    defs = make_groupings(line_cut)
-    out = []
-    for key in groupings:
-        g = defs[key]
-        data = pd.DataFrame({"time": pd.to_numeric(df[tcol], errors="coerce"), "event": pd.to_numeric(df[ecol], errors="coerce"), key: g.make(df)})
-        data = data.dropna()
-        ref = (references or {}).get(key)
-        try:
-            res = cox_hazard_ratios(data, "time", "event", [key], reference={key: ref} if ref is not None else None)
-        except (CoxFitError, SurvivalInputError) as exc:
-            out.append({"variable": key, "variable_label": g.label, "label": f"{g.label}: not estimable", "hr": np.nan, "lower": np.nan, "upper": np.nan, "p_value": np.nan, "note": str(exc)})
-            continue
-        for label, r in res.table.iterrows():
-            out.append({"variable": key, "variable_label": g.label, "label": str(label), "hr": r["hr"], "lower": r["lower"], "upper": r["upper"], "p_value": r["p_value"], "note": ""})
-    return pd.DataFrame(out, columns=["variable", "variable_label", "label", "hr", "lower", "upper", "p_value", "note"])
+) -> tuple[pd.DataFrame, list[str]]:
+    """Rows for the subgroup forest plot (label, estimate, lower, upper, small) and notes for the
+    variables that could not be estimated. `kind` is "median" (from the table) or "hr"
+    (univariable Cox per variable, reference = largest group or first ordered level)."""
+    if kind not in FOREST_KINDS:
+        raise ValueError(f"Unknown forest kind {kind!r}; choose one of {', '.join(FOREST_KINDS)}.")
+    if kind == "median":
+        rows = table.rows[table.rows["endpoint"] == endpoint]
+        label = rows["variable_label"] + ": " + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")"
+        out = pd.DataFrame({"label": label, "estimate": rows["median"], "lower": rows["median_lower"], "upper": rows["median_upper"], "small": rows["small"]})
+        return out.reset_index(drop=True), []
+    variables = list(dict.fromkeys(table.rows["variable"]))
+    cox = univariable_cox(df, endpoint, variables, line_cut=line_cut, min_group_size=table.min_group_size, check_ph=False)
+    fitted = cox[cox["hr"].notna()]
+    out = pd.DataFrame({"label": fitted["label"], "estimate": fitted["hr"], "lower": fitted["lower"], "upper": fitted["upper"], "small": fitted["small"].astype(bool)})
+    notes = [f"{r['label']}: {r['note']}" for _, r in cox[cox["hr"].isna()].iterrows()]
+    return out.reset_index(drop=True), notes

@@ -188,3 +188,26 @@ def test_group_colours_do_not_change_when_filters_remove_a_group():
     after = _line_colors(at)
     assert set(after) == set(centres[1:4])
     assert all(after[c] == before[c] for c in after)
+
+
+def test_subgroups_hazard_ratio_forest_matches_cox_core(cohort):
+    from sarcoma.cox import univariable_cox
+
+    at = start("pages/subgroups.py")
+    at.multiselect(key="sg_vars").set_value(["line_2", "sex"]).run()
+    at.radio(key="sg_forest_kind").set_value("hr").run()
+    assert not at.exception
+    import base64
+    import json
+
+    import numpy as np
+
+    def values(v):  # Plotly sends numeric arrays base64-encoded ("bdata")
+        if isinstance(v, dict):
+            return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+        return list(v)
+
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    shown = [x for tr in spec["data"] if tr.get("mode") == "markers" for x in values(tr["x"])]
+    core = univariable_cox(cohort, "PFS", ["line_2", "sex"], check_ph=False)
+    assert shown == pytest.approx(core["hr"].tolist())

@@ -3,11 +3,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from statsmodels.stats.multitest import multipletests
 
-from sarcoma.subgroups import POST_BASELINE_NOTE, cox_forest_table, subgroup_table
+from sarcoma.subgroups import POST_BASELINE_NOTE, subgroup_table
 
 
 def cohort(n=120, seed=0):
@@ -70,14 +70,3 @@ def test_every_patient_is_in_a_row_or_not_recorded():
     df.loc[:9, "sex"] = None
     table = subgroup_table(df, groupings=["sex"], endpoints=("OS",))
     assert table.rows["n"].sum() == len(df) - 10
-
-
-def test_cox_forest_matches_lifelines_and_explains_unfittable_variables():
-    df = cohort(seed=3)
-    forest = cox_forest_table(df, "OS", ["sex"], references={"sex": "Female"})
-    data = pd.DataFrame({"T": df["os_months"], "E": df["os_event"], "male": (df["sex"] == "Male").astype(float)})
-    ref = CoxPHFitter().fit(data, "T", "E")
-    assert forest["hr"].iloc[0] == pytest.approx(float(np.exp(ref.params_["male"])), rel=1e-5)
-    df["sex"] = "Male"
-    forest = cox_forest_table(df, "OS", ["sex"])
-    assert np.isnan(forest["hr"].iloc[0]) and forest["note"].iloc[0]

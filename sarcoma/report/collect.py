@@ -35,7 +35,7 @@ from sarcoma.report.methods import (
 )
 from sarcoma.response_view import RESPONSE_GROUPINGS, ResponseView, response_view
 from sarcoma.safety import ae_summary, biomarker_table, discontinuation_table
-from sarcoma.subgroups import ADJUSTMENTS, SubgroupTable, cox_forest_table, subgroup_table
+from sarcoma.subgroups import ADJUSTMENTS, SubgroupTable, forest_rows, subgroup_table
 from sarcoma.survival import format_median
 
 ENDPOINT_TITLES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
@@ -248,20 +248,14 @@ def _survival_sections(cohort: pd.DataFrame, endpoint: str, o: ReportOptions, st
 
 def subgroup_forest(table: SubgroupTable, endpoint: str, cohort: pd.DataFrame, o: ReportOptions, style: PlotStyle) -> tuple[go.Figure, list[str]]:
     """The Subgroups page's forest plot for one endpoint (medians, or Cox hazard ratios)."""
-    notes: list[str] = []
-    if o.forest_kind == "median":
-        rows = table.rows[table.rows["endpoint"] == endpoint]
-        rows = rows.assign(label=rows["variable_label"] + ": " + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")")
-        fig = forest_figure(rows, estimate="median", lower="median_lower", upper="median_upper", flag="small",
-                            x_label="Median, months (hollow: group below minimum size; dotted: limit not reached)",
-                            title=f"{endpoint}: median by subgroup", style=style)
-        return fig, notes
-    variables = list(dict.fromkeys(table.rows["variable"]))
-    rows = cox_forest_table(cohort, endpoint, variables, line_cut=o.line_cut)
-    fig = forest_figure(rows.dropna(subset=["hr"]), estimate="hr", lower="lower", upper="upper", log_x=True, reference=1.0,
-                        x_label="Hazard ratio vs reference level (log scale)", title=f"{endpoint}: Cox hazard ratio by subgroup", style=style)
-    notes += [f"{r['variable_label']}: {r['note']}" for _, r in rows[rows["hr"].isna()].iterrows()]
-    return fig, notes
+    rows, notes = forest_rows(table, cohort, endpoint, o.forest_kind, line_cut=o.line_cut)
+    hr = o.forest_kind == "hr"
+    fig = forest_figure(
+        rows, estimate="estimate", lower="lower", upper="upper", flag="small", log_x=hr, reference=1.0 if hr else None,
+        x_label="Hazard ratio vs reference level (log scale)" if hr else "Median survival, months (hollow: group below minimum size)",
+        title=f"{endpoint}: {'Cox hazard ratio' if hr else 'median'} by subgroup", style=style,
+    )
+    return fig, list(notes)
 
 
 def _guard(chapter: str, key: str, title: str, build: Callable[[], list[Section]]) -> list[Section]:
