@@ -19,7 +19,7 @@ import streamlit as st
 
 from sarcoma.filters import FilterResult, FilterState, apply_filters, filter_options
 from sarcoma.groupings import level_order, make_groupings
-from sarcoma.ingest import CohortReadError, load_cohort
+from sarcoma.ingest import CohortReadError, load_adverse_events, load_cohort
 from sarcoma.km_summary import GroupedSurvival, survival_by_group
 from sarcoma.plots import PlotStyle, group_colors
 from sarcoma.survival import format_median
@@ -281,9 +281,33 @@ def fmt_months(value: float, lower: float, upper: float) -> str:
     return format_median(value, lower, upper) + " months"
 
 
+AE_KEY = "ae_table"
+
+
+def attach_adverse_events(ds: Dataset, name: str, data: bytes):
+    """Read a separate adverse-event file for this dataset's patients; kept in this session only.
+
+    Returns the AE data-quality report; raises CohortReadError with a plain-language message."""
+    buffer = io.BytesIO(data)
+    buffer.name = name
+    events, report = load_adverse_events(buffer, patient_ids=ds.cohort["patient_id"])
+    st.session_state[AE_KEY] = (ds.digest, name, events, report)
+    return report
+
+
+def uploaded_adverse_events(ds: Dataset):
+    """(file name, events, report) of an AE file uploaded for this dataset, or None."""
+    held = st.session_state.get(AE_KEY)
+    if held is None or held[0] != ds.digest:
+        return None
+    return held[1:]
+
+
 def adverse_events_for(ds: Dataset, cohort: pd.DataFrame) -> pd.DataFrame | None:
-    """The adverse-event table of the dataset, restricted to the patients in `cohort`."""
-    events = getattr(ds.report, "adverse_events", None)
+    """The adverse-event table of the dataset (workbook sheet or separate upload), restricted to
+    the patients in `cohort`."""
+    uploaded = uploaded_adverse_events(ds)
+    events = uploaded[1] if uploaded else getattr(ds.report, "adverse_events", None)
     if events is None:
         return None
     return events[events["patient_id"].astype(str).isin(cohort["patient_id"].astype(str))]

@@ -65,6 +65,25 @@ if unmatched and not ds.is_sample and uploaded is not None:
             ui.use_dataset(new)
             st.rerun()
 
+st.subheader("Adverse events (optional)")
+held = ui.uploaded_adverse_events(ds)
+if held is not None:
+    st.caption(f"Adverse-event table: {held[0]}")
+    st.text(held[2].summary())
+elif getattr(report, "adverse_events", None) is not None:
+    st.caption(f"Adverse-event table read from the workbook sheet: {len(report.adverse_events)} events.")
+ae_file = st.file_uploader(
+    "Upload a separate adverse-event table (CSV or .xlsx: patient_id, term, grade, led_to_delay, led_to_discontinuation)",
+    type=["csv", "txt", "tsv", "xlsx"], key="ae_upload",
+)
+if ae_file is not None and (held is None or held[0] != ae_file.name):
+    try:
+        ui.attach_adverse_events(ds, ae_file.name, ae_file.getvalue())
+    except CohortReadError as exc:
+        ui.read_error(exc)
+    else:
+        st.rerun()
+
 st.subheader("Template and data dictionary")
 c1, c2 = st.columns(2)
 c1.download_button("Download the template (CSV)", template_csv(), "cohort_template.csv", "text/csv")

@@ -3,7 +3,13 @@
 import streamlit as st
 
 from pages import _shared as ui
-from sarcoma.safety import ae_summary, biomarker_summary, biomarker_table, discontinuation_table
+from sarcoma.safety import (
+    ae_by_term,
+    ae_summary,
+    biomarker_summary,
+    biomarker_table,
+    discontinuation_table,
+)
 
 ui.require_app()
 
@@ -14,7 +20,13 @@ if ui.enough_patients(result, minimum=1):
     ds = ui.current_dataset()
     events = ui.adverse_events_for(ds, cohort)
     st.subheader("Adverse events")
-    st.dataframe(ae_summary(cohort, events), hide_index=True)
+    summary = ae_summary(cohort, events)
+    st.dataframe(summary[[c for c in ("measure", "value", "not_recorded", "note") if c in summary]], hide_index=True)
+    if events is not None and len(events):
+        st.markdown("**Adverse events by term**")
+        st.dataframe(ae_by_term(events), hide_index=True)
+    else:
+        st.caption("No adverse-event table (one row per event) was provided: event counts by term are not available.")
     st.subheader("Treatment status and discontinuation")
     st.dataframe(discontinuation_table(cohort), hide_index=True)
     st.subheader("Biomarkers")

@@ -211,3 +211,29 @@ def test_subgroups_hazard_ratio_forest_matches_cox_core(cohort):
     shown = [x for tr in spec["data"] if tr.get("mode") == "markers" for x in values(tr["x"])]
     core = univariable_cox(cohort, "PFS", ["line_2", "sex"], check_ph=False)
     assert shown == pytest.approx(core["hr"].tolist())
+
+
+def test_upload_cohort_and_separate_adverse_event_table():
+    at = start()
+    csv = SAMPLE.read_bytes()
+    at.file_uploader(key="upload").set_value(("my_centre.csv", csv, "text/csv")).run()
+    assert not at.exception
+    assert any(m.value == "**Data:** my_centre.csv" for m in at.sidebar.markdown)
+    ae = (ROOT / "sample_data" / "sample_adverse_events.csv").read_bytes()
+    at.file_uploader(key="ae_upload").set_value(("events.csv", ae, "text/csv")).run()
+    assert not at.exception
+    assert any("Adverse-event table: events.csv" in c.value for c in at.caption)
+    at.switch_page("pages/safety.py")
+    at.run()
+    summary = at.dataframe[0].value.set_index("measure")["value"].astype(str)
+    # Seed toxicity paragraph: 36 AEs in total, 5 grade 3-4 AEs in 5 patients.
+    assert summary["AEs in total (all grades)"] == "36"
+    assert summary["Grade 3–4 AEs"] == "5"
+
+
+def test_unreadable_upload_gets_a_plain_message_and_keeps_the_data():
+    at = start()
+    at.file_uploader(key="upload").set_value(("cohort.csv", b"%PDF-1.4 binary \x00\x01", "text/csv")).run()
+    assert not at.exception
+    assert at.error and "PDF" in at.error[0].value
+    assert headline(at) == "### n = 72 of 72 patients"  # the sample cohort is still loaded
