@@ -5,10 +5,15 @@ histotype filter, watch the patient count and the log-rank p-value change, move 
 with the filter kept, share the URL, and never see another browser session's upload. Expected
 numbers come from the analysis core (and, for the log-rank p, from lifelines directly) on the
 very file that was uploaded. Screenshots of every step go to test-output/browser/.
+
+The tumour-board outputs too: presentation mode switched on in the sidebar (URL, header, the
+figure's font size, every page screenshotted), and the HTML report and PowerPoint deck downloaded
+from the Report page and read back (html.parser, python-pptx) against the core's numbers.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -20,16 +25,21 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from lifelines.statistics import logrank_test
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from sarcoma.filters import FilterState, apply_filters
 from sarcoma.ingest import load_cohort
 from sarcoma.km_summary import format_p, survival_by_group
+from sarcoma.plots import PlotStyle
+from sarcoma.report import ReportOptions, collect_report
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +65,8 @@ SERVER_START_S = 60
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"
 LINE_GROUPING = "Line of therapy (1-2 vs ≥3)"
+COHORT_UPLOADER = "Upload your centre's cohort"
+OPEN_LIST_TRIES = 3
 PAGES = [
     "Data", "Cohort", "Survival", "Subgroups", "Response", "Safety & biomarkers", "Landmark & Cox",
     "Report",
@@ -262,7 +274,17 @@ def chips(page: Page, label: str) -> Locator:
 
 def open_list(page: Page, combo: Locator) -> None:
     # Keyboard, not a click: right after another list was closed, a click on the field (or its
-    # chevron) only focuses it; ArrowDown on the focused field always opens the list.
+    # chevron) only focuses it; ArrowDown on the focused field opens the list. A rerun still in
+    # flight (the previous choice) can close it again at once, so wait for the run, then retry.
+    expect(page.locator(IDLE)).to_have_count(1)
+    for _ in range(OPEN_LIST_TRIES - 1):
+        combo.focus()
+        page.keyboard.press("ArrowDown")
+        try:
+            expect(combo).to_have_attribute("aria-expanded", "true", timeout=5_000)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
     combo.focus()
     page.keyboard.press("ArrowDown")
     expect(combo).to_have_attribute("aria-expanded", "true")
@@ -324,7 +346,9 @@ def shot(page: Page, name: str) -> None:
 
 
 def upload(page: Page, path: Path) -> None:
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+    """Upload a cohort file (the Data page also has an uploader for a separate AE table)."""
+    uploader = main(page).get_by_test_id("stFileUploader").filter(has_text=COHORT_UPLOADER)
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
 
 
 def expect_headline(page: Page, text: str) -> None:
@@ -528,5 +552,216 @@ def test_every_page_renders_on_the_sample_cohort(chromium: Browser, app: App):
                 expect(figure.get_by_text("At risk", exact=True)).to_have_count(1)
                 expect(figure.get_by_text("Months from ICI start", exact=True)).to_have_count(1)
             shot(page, f"page_{i:02d}_{re.sub(r'[^a-z]+', '_', title.lower()).strip('_')}")
+    finally:
+        page.context.close()
+
+
+# ---------------------------------------------------------------- tumour-board outputs
+
+
+def slug(title: str) -> str:
+    return re.sub(r"[^a-z]+", "_", title.lower()).strip("_")
+
+
+def tick_font_sizes(page: Page) -> list[str]:
+    """Rendered font sizes of the axis tick labels of the Survival page's Plotly figure."""
+    ticks = main(page).get_by_test_id("stPlotlyChart").locator(".xtick text, .ytick text")
+    return ticks.evaluate_all("els => els.map(e => getComputedStyle(e).fontSize)")
+
+
+def presentation_switch(page: Page) -> Locator:
+    return sidebar(page).get_by_role("switch", name="Presentation mode")
+
+
+def test_presentation_mode_screenshots(chromium: Browser, app: App):
+    normal, big = f"{PlotStyle().font_size}px", f"{PlotStyle.presentation().font_size}px"
+    assert (normal, big) == ("14px", "22px")
+    page = new_page(chromium)
+    try:
+        open_url(page, app, app.url)
+        go_to(page, app, "Survival")
+        ticks = main(page).get_by_test_id("stPlotlyChart").locator(".xtick text, .ytick text")
+        expect(ticks.first).to_have_css("font-size", normal)
+        sizes = tick_font_sizes(page)
+        assert len(sizes) > 5 and set(sizes) == {normal}, sizes
+        expect(presentation_switch(page)).not_to_be_checked()
+        assert "present=" not in page.url
+
+        # Click the toggle as a user does (on its label: the input itself is visually hidden).
+        sidebar(page).get_by_text("Presentation mode", exact=True).click()
+        expect(presentation_switch(page)).to_be_checked()
+        settle(page, app)
+        # The toggle is bound to the URL (Streamlit writes a bound bool as true/false).
+        expect(page).to_have_url(re.compile(r"/survival\?(.*&)?present=true(&|$)"))
+        header = main(page).get_by_role("heading", name=re.compile(r"^n = 72 of 72 patients"))
+        expect(header).to_have_text([re.compile(r"^n = 72 of 72 patients — ")])
+        expect(main(page).get_by_role("heading", name=SAMPLE_NAME, exact=True)).to_be_visible()
+        # The figure is redrawn with PlotStyle.presentation()'s font size.
+        expect(ticks.first).to_have_css("font-size", big)
+        sizes = tick_font_sizes(page)
+        assert len(sizes) > 5 and set(sizes) == {big}, sizes
+
+        for i, title in enumerate(PAGES, start=1):
+            go_to(page, app, title)  # fails on any stException
+            expect(presentation_switch(page)).to_be_checked()
+            assert re.search(r"[?&]present=true(&|$)", page.url), (title, page.url)
+            expect(header).to_have_text([re.compile(r"^n = 72 of 72 patients — ")])
+            expect(main(page).get_by_role("heading", name=SAMPLE_NAME, exact=True)).to_be_visible()
+            shot(page, f"presentation_{i:02d}_{slug(title)}")
+    finally:
+        page.context.close()
+
+
+class ReportHTML(HTMLParser):
+    """The parts of the HTML report the test reads: scripts and links, the header text, and per
+    <section id=...> its table rows and paragraphs (class, text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[dict[str, str | None]] = []
+        self.links: list[dict[str, str | None]] = []
+        self.header: list[str] = []
+        self.rows: dict[str, list[list[str]]] = {}
+        self.paragraphs: dict[str, list[tuple[str, str]]] = {}
+        self._section = ""
+        self._in_header = False
+        self._cell: list[str] | None = None
+        self._para: tuple[str, list[str]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts.append(a)
+        elif tag == "link":
+            self.links.append(a)
+        elif tag == "header":
+            self._in_header = True
+        elif tag == "section":
+            self._section = a.get("id") or ""
+        elif tag == "tr" and self._section:
+            self.rows.setdefault(self._section, []).append([])
+        elif tag in ("td", "th") and self._section:
+            self._cell = []
+        elif tag == "p":
+            self._para = (a.get("class") or "", [])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "header":
+            self._in_header = False
+        elif tag == "section":
+            self._section = ""
+        elif tag in ("td", "th") and self._cell is not None:
+            self.rows[self._section][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "p" and self._para is not None:
+            cls, parts = self._para
+            self.paragraphs.setdefault(self._section, []).append((cls, "".join(parts).strip()))
+            self._para = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in_header:
+            self.header.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._para is not None:
+            self._para[1].append(data)
+
+
+def medians_of(rows: list[list[str]]) -> dict[str, str]:
+    """{group: 'Median (95% CI), months' cell} of a KM summary table (header row first)."""
+    header, *body = rows
+    g, m = header.index("Group"), header.index("Median (95% CI), months")
+    return {row[g]: row[m] for row in body}
+
+
+def slide_texts(slide) -> list[str]:
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def download(page: Page, button: str, target: Path) -> bytes:
+    # Generous: the file is made on click, and the first PowerPoint export starts kaleido's browser.
+    with page.expect_download(timeout=120_000) as info:
+        main(page).get_by_role("button", name=button, exact=True).click()
+    dl = info.value
+    assert dl.failure() is None, dl.failure()
+    dl.save_as(target)
+    return target.read_bytes()
+
+
+def test_report_downloads_from_the_page(chromium: Browser, app: App, tmp_path: Path):
+    histotypes = ["UPS", "LMS"]
+    cohort, quality = load_cohort(SAMPLE)
+    expected = apply_filters(cohort, FilterState(histotypes=tuple(histotypes)))
+    # Plain pandas count as an independent check of the filter.
+    assert expected.n == int(cohort["histotype"].isin(histotypes).sum()) == 24
+    filters = expected.describe()
+    assert filters == ["Histotype: UPS, LMS (48 removed)"]
+    n_line = f"n = {expected.n} of 72 patients"
+    # PFS by line of therapy on the subset, with the Survival page's (and the report's) defaults.
+    pfs = survival_by_group(expected.subset, "PFS", "line_2")
+    assert pfs.small_groups == ()  # so the test label is one line, nothing appended
+    logrank = page_logrank_line(expected.subset)  # also checks the p-value against lifelines
+    assert pfs.test_label() == logrank and format_p(pfs.test.p_value) in logrank
+    medians = dict(zip(pfs.table["Group"], pfs.table["Median (95% CI), months"], strict=True))
+    assert len(medians) == 2
+    methods = next(s.text for s in collect_report(
+        expected, ReportOptions(survival_grouping="line_2"), cohort_name=SAMPLE_NAME, quality=quality,
+    ).sections if s.key == "methods")
+    assert "compared by Line of therapy (1-2 vs ≥3) with the log-rank" in methods
+
+    page = new_page(chromium)
+    try:
+        open_url(page, app, app.url)
+        # The user narrows the histotypes and compares survival by line on the Survival page;
+        # the Report page takes those choices over.
+        pick(page, "Histotype", histotypes)
+        expect_headline(page, n_line)
+        go_to(page, app, "Survival")
+        choose(page, "Compare by", LINE_GROUPING)
+        expect(logrank_text(page)).to_have_text([logrank])
+        settle(page, app)
+        go_to(page, app, "Report")
+        expect_headline(page, n_line)
+        expect(main(page).get_by_test_id("stCode")).to_contain_text(methods)
+        shot(page, "report_ups_lms_by_line")
+
+        # ---- HTML report
+        raw = download(page, "Download the HTML report", tmp_path / "report.html")
+        doc = ReportHTML()
+        doc.feed(raw.decode("utf-8"))
+        doc.close()
+        header = " ".join(" ".join(doc.header).split())
+        assert SAMPLE_NAME in header and n_line in header, header
+        for line in filters:
+            assert line in header, header
+        assert medians_of(doc.rows["km-pfs-table"]) == medians
+        pfs_notes = [text for cls, text in doc.paragraphs["km-pfs"] if cls == "note"]
+        assert logrank in pfs_notes, pfs_notes
+        assert doc.paragraphs["methods"] == [("methods", methods)]
+        # Self-contained: Plotly is inline, nothing is fetched from the network.
+        assert doc.scripts and all(not s.get("src") for s in doc.scripts), doc.scripts
+        remote = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+        assert not [a for a in doc.links if remote.match(a.get("href") or "")], doc.links
+        assert not re.search(rb"<script[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//", raw, re.IGNORECASE)
+
+        # ---- PowerPoint deck
+        raw = download(page, "Download the PowerPoint deck", tmp_path / "report.pptx")
+        deck = Presentation(io.BytesIO(raw))
+        slides = list(deck.slides)
+        title = "\n".join(slide_texts(slides[0]))
+        for text in (SAMPLE_NAME, n_line, *filters):
+            assert text in title, title
+        table_slides = [s for s in slides if s.shapes.title is not None
+                        and s.shapes.title.text == "Progression-free survival: medians and rates"]
+        assert len(table_slides) == 1
+        tables = [shape.table for shape in table_slides[0].shapes if shape.has_table]
+        assert len(tables) == 1
+        rows = [[cell.text for cell in row.cells] for row in tables[0].rows]
+        assert medians_of(rows) == medians
+        figure_slides = [s for s in slides if s.shapes.title is not None
+                         and s.shapes.title.text == f"Progression-free survival — {LINE_GROUPING}"]
+        assert len(figure_slides) == 1
+        assert logrank in slide_texts(figure_slides[0])
+        assert any(shape.shape_type == MSO_SHAPE_TYPE.PICTURE for shape in figure_slides[0].shapes)
     finally:
         page.context.close()
