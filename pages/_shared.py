@@ -41,6 +41,7 @@ F = {
     "stages": "stage",
 }
 PRESENT_KEY = "present"
+NO_GROUPING = "all"
 MEMO_KEY = "_memo"
 MEMO_SIZE = 64
 # Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.

@@ -17,10 +17,13 @@ if ui.enough_patients(result):
     groupings = available_groupings(cohort, state.line_cut)
     c1, c2, c3, c4 = st.columns(4)
     endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="surv_endpoint", persist_state="session")
-    group_key = c2.selectbox(
-        "Compare by", [None, *groupings], format_func=lambda k: "No grouping (all patients)" if k is None else groupings[k].label,
+    # A string sentinel rather than None: a None option is not restored reliably after a page switch.
+    group_choice = c2.selectbox(
+        "Compare by", [ui.NO_GROUPING, *groupings],
+        format_func=lambda k: "No grouping (all patients)" if k == ui.NO_GROUPING else groupings[k].label,
         key="surv_group", persist_state="session",
     )
+    group_key = None if group_choice in (None, ui.NO_GROUPING) else group_choice
     test = c3.selectbox("Test", list(TESTS), format_func=TESTS.get, key="surv_test", persist_state="session")
     conf_type = c4.selectbox("Confidence intervals", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="surv_ci", persist_state="session")
     o1, o2, o3 = st.columns(3)

@@ -331,11 +331,22 @@ def forest_figure(
             hovertemplate="%{x:.2f} (%{customdata[0]:.2f}-%{customdata[1]:.2f})<extra></extra>",
         )
     )
+    missing = ~np.isfinite(est)
+    if missing.any():  # not reached / not estimable: said in the row, never silently blank
+        fig.add_trace(
+            go.Scatter(
+                x=np.where(np.isfinite(lo[missing]), lo[missing], (finite.min() if len(finite) else 1.0)),
+                y=np.asarray(y)[missing], mode="text", text=["not reached" if np.isfinite(lo_i) else "not estimable" for lo_i in lo[missing]],
+                textposition="middle right", textfont={"size": style.font_size, "color": "#555555"},
+                showlegend=False, hoverinfo="skip",
+            )
+        )
     if reference is not None:
         fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"})
     fig.update_yaxes(tickvals=y, ticktext=df[label].astype(str).tolist(), showgrid=False)
     fig.update_xaxes(title_text=x_label, type="log" if log_x else "linear")
-    _finish(fig, title, style, None, height=max(300, 60 + 34 * len(df)))
+    lines = 2 if df[label].astype(str).str.contains("<br>").any() else 1
+    _finish(fig, title, style, None, height=max(300, 80 + int(len(df) * (1.0 + lines) * style.font_size)))
     return fig
 
 

@@ -129,7 +129,8 @@ def forest_rows(
         raise ValueError(f"Unknown forest kind {kind!r}; choose one of {', '.join(FOREST_KINDS)}.")
     if kind == "median":
         rows = table.rows[table.rows["endpoint"] == endpoint]
-        label = rows["variable_label"] + ": " + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")"
+        # Two-line labels keep the plot area wide even at projector font sizes.
+        label = rows["variable_label"] + ":<br>" + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")"
         out = pd.DataFrame({"label": label, "estimate": rows["median"], "lower": rows["median_lower"], "upper": rows["median_upper"], "small": rows["small"]})
         return out.reset_index(drop=True), []
     variables = list(dict.fromkeys(table.rows["variable"]))

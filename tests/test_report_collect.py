@@ -176,6 +176,7 @@ def test_options_from_page_state():
     assert (o.response_by, o.denominator, o.outcome, o.table1_by, o.line_cut, o.presentation) == ("regimen", "all", "best_response", "sex", 4, True)
     assert options_from_state({}) == ReportOptions()
     assert options_from_state({"surv_group": None}).survival_grouping is None
+    assert options_from_state({"surv_group": "all"}).survival_grouping is None
     assert options_from_state({"surv_test": "peto"}, test="breslow").test == "breslow"
 
 

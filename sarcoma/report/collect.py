@@ -135,7 +135,8 @@ def options_from_state(state: Mapping[str, Any], **overrides: Any) -> ReportOpti
             elif name in ("show_ci", "stratify_by_center", "presentation"):
                 value = bool(value)
             kwargs[name] = value
-    if "surv_group" in state and state["surv_group"] is None:
+    # The Survival page's "no grouping" choice is None or the sentinel "all".
+    if "surv_group" in state and state["surv_group"] in (None, "all"):
         kwargs["survival_grouping"] = None
     kwargs.update(overrides)
     return ReportOptions(**kwargs)
