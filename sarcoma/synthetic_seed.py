@@ -7,10 +7,12 @@ exactly and whose Kaplan-Meier medians and log-rank directions come close to the
 Every patient here is invented.
 
 How it is built: `_structure` lays out the categorical data under the published counts (some
-choices drawn with a seeded generator), `_survival` draws PFS/OS times from a simple per-patient
-model, and `search_seed` tried many seeds against a loss on the published survival results. The
-winning seed is frozen in `SEED`, so `build_seed_cohort()` rebuilds the committed CSV bit for bit
-in well under a second. Re-running the search is only needed if this module changes.
+choices drawn with a seeded generator), and `_survival` turns three standard normal draws per
+patient into PFS/OS times through a simple lognormal model. Each patient has its own random
+stream, so `sarcoma.synthetic_search` could pick, patient by patient, the draws whose KM medians
+and log-rank results come closest to the paper. The result is frozen in `SEED` and `DRAWS`:
+`build_seed_cohort()` rebuilds the committed files bit for bit in well under a second, and the
+search only needs re-running if this module's model changes.
 
 Choices where the paper is silent or contradicts itself are listed in sample_data/README.md.
 """
@@ -25,10 +27,17 @@ from scipy.special import ndtr as norm_cdf
 
 from sarcoma.schema import AE_COLUMNS, COLUMN_NAMES, DAYS_PER_MONTH
 
-# Seed chosen by `search_seed` (see module docstring); changing it changes the sample files.
-SEED = 31
-# Per-patient draw numbers chosen by `search_seed` for SEED (see `_patient_normals`).
-DRAWS: tuple[int, ...] = (7,10,2,8,7,1,12,6,1,1,11,2,7,1,2,12,6,10,11,12,3,0,2,1,0,2,1,2,10,9,0,2,0,2,4,11,10,8,3,0,8,4,4,9,0,0,8,6,1,11,12,1,7,0,10,5,5,6,1,9,3,11,5,11,6,10,12,2,1,7,6,0)
+# The frozen result of `sarcoma.synthetic_search.search()` (python -m sarcoma.synthetic_search):
+# the structure seed and, per patient, which draw of its survival-time stream is used. Changing
+# either, or the model below, changes the sample files; tests/test_sample_data.py then says
+# whether the new cohort still matches the paper.
+SEED = 36
+DRAWS: tuple[int, ...] = (
+    305, 302, 305, 294, 186, 246, 306, 244, 279, 289, 304, 301, 303, 302, 135, 304, 300, 302,
+    304, 304, 303, 302, 297, 305, 38, 295, 305, 304, 15, 279, 304, 304, 289, 254, 303, 284, 291,
+    300, 298, 304, 244, 295, 296, 287, 290, 304, 306, 305, 302, 304, 302, 271, 301, 302, 293,
+    302, 304, 304, 301, 302, 295, 302, 303, 301, 272, 297, 303, 298, 304, 305, 304, 277,
+)
 
 N_PATIENTS = 72
 # Treatment started between May 2018 and June 2024 (seed paper, Methods); the data cut-off is ours.
@@ -239,7 +248,8 @@ _AE_MINOR_TERMS: tuple[str, ...] = (
 N_AE_PATIENTS = 24
 N_AE_EVENTS = 36
 
-# Tunable weights and medians (months) of the generating model; `search_seed` then picks the draw.
+# Weights and medians (months) of the generating model, tuned by hand so that random draws land
+# near the paper; `sarcoma.synthetic_search` then picks the draws.
 MODEL: dict = {
     # Cutaneous head and neck primaries respond more often (seed, Discussion).
     "resp_w_head_neck": 5.0,
@@ -549,7 +559,7 @@ _MIN_ALIVE_MONTHS = (DATA_CUTOFF - LAST_START).days / DAYS_PER_MONTH + 0.1
 def _patient_normals(seed: int, draws: tuple[int, ...]) -> np.ndarray:
     """Three standard normals per patient; patient i uses draw number draws[i] of its own stream.
 
-    Giving each patient its own stream lets `search_seed` redraw one patient at a time.
+    Giving each patient its own stream lets the search redraw one patient at a time.
     """
     return np.array([np.random.default_rng([seed, i, k]).standard_normal(3) for i, k in enumerate(draws)])
 
@@ -574,11 +584,16 @@ def _survival(df: pd.DataFrame, z: np.ndarray) -> pd.DataFrame:
     def lognormal(median: np.ndarray | float, sigma: float, k: int = 0) -> np.ndarray:
         return np.exp(np.log(median) + sigma * z[:, k])
 
-    # Progression-free survival of the radiological progressors.
+    def after(floor: float, median: np.ndarray | float, sigma: float, k: int = 0) -> np.ndarray:
+        # A time that cannot be shorter than `floor` (e.g. the first scan): floor + lognormal.
+        return floor + lognormal(np.maximum(np.asarray(median) - floor, 0.3), sigma, k)
+
+    # Progression-free survival of the radiological progressors: PD at the first scan (from
+    # about 4 weeks), SD confirmed at >= 6-8 weeks, responses at the first scan or later.
     pfs = np.select(
         [br == "PD", br == "SD"],
-        [np.clip(lognormal(m["pfs_pd"], 0.3), 0.9, 3.6), np.clip(lognormal(m["pfs_sd"] * line_f * hn_f, 0.5), 2.5, 30)],
-        np.clip(lognormal(m["pfs_resp"] * line_f * hn_f, m["pfs_resp_sigma"]), 3.5, 60),
+        [after(0.9, m["pfs_pd"], 0.45), after(1.8, m["pfs_sd"] * line_f * hn_f, 0.6)],
+        np.minimum(after(2.0, m["pfs_resp"] * line_f * hn_f, m["pfs_resp_sigma"]), 60.0),
     )
     # Post-progression survival; `_structure` chose the 9 progressors still alive.
     pps_med = df["histotype"].map(m["pps"]).fillna(m["pps_default"]).to_numpy()
@@ -586,7 +601,8 @@ def _survival(df: pd.DataFrame, z: np.ndarray) -> pd.DataFrame:
     pps = lognormal(pps_med, 0.7, 1)
     alive_prog = df["alive_after_progression"].to_numpy()
     # Alive at the cut-off, so followed at least from the last possible start date (June 2024).
-    os_prog = np.where(alive_prog, np.maximum(_MIN_ALIVE_MONTHS, pfs + np.maximum(0.5, (0.2 + 0.7 * u) * pps)), pfs + pps)
+    os_alive = np.maximum(pfs + 0.5 + (0.2 + 0.7 * u) * pps, _MIN_ALIVE_MONTHS + 2.0 * u)
+    os_prog = np.where(alive_prog, os_alive, pfs + pps)
 
     # Deaths on treatment: before the first scan (NE) or after stable disease.
     t_death = np.where(br == "NE", 0.5 + 2.0 * u, 3.0 + 3.0 * u)
@@ -603,11 +619,11 @@ def _survival(df: pd.DataFrame, z: np.ndarray) -> pd.DataFrame:
             disc == "Clinical progression",  # lost to follow-up soon after stopping
         ],
         [
-            np.clip(lognormal(m["fu_on_resp"], 0.6), 6, _MAX_MONTHS),
-            np.clip(lognormal(10.0, 0.5), _MIN_ALIVE_MONTHS, 40),
+            after(_MIN_ALIVE_MONTHS, m["fu_on_resp"], 0.7),
+            after(_MIN_ALIVE_MONTHS, 10.0, 0.6),
             _MIN_ALIVE_MONTHS + u,
             26.0 + 34.0 * u,
-            np.clip(lognormal(m["fu_tox"], 0.6), _MIN_ALIVE_MONTHS, _MAX_MONTHS),
+            after(_MIN_ALIVE_MONTHS, m["fu_tox"], 0.7),
             10.0 + 25.0 * u,
             1.5 + 1.5 * u,
         ],
@@ -753,210 +769,3 @@ def build_seed_cohort(seed: int = SEED, draws: tuple[int, ...] | None = None) ->
     if len(draws) != N_PATIENTS:
         raise ValueError(f"draws must hold one number per patient ({N_PATIENTS}).")
     return _assemble(seed, tuple(draws))
-
-
-# Published survival results (seed, Results and "Subgroup analysis"): median in months, or
-# None for "not reached".
-PUBLISHED_MEDIANS: dict[str, float | None] = {
-    "PFS all": 4.6,
-    "OS all": 18.8,
-    "Follow-up (reverse KM)": 20.7,
-    "PFS line 1-2": 8.5,
-    "PFS line >=3": 2.9,
-    "OS line 1-2": 49.2,
-    "OS line >=3": 7.8,
-    "PFS responders": 30.6,
-    "PFS non-responders": 2.5,
-    "OS responders": None,
-    "OS non-responders": 6.4,
-    "OS LPS": 49.2,
-    "OS LMS": 18.8,
-    "OS UPS": 7.0,
-    "OS Angiosarcoma": 5.4,
-    "PFS head and neck": 15.9,
-    "PFS other sites": 4.5,
-    "PFS any AE": 15.9,
-    "PFS no AE": 2.9,
-}
-# Published log-rank p-values; the comparisons the paper reports as not significant without a
-# value are listed with None.
-PUBLISHED_P: dict[str, float | None] = {
-    "PFS by line": 0.027,
-    "OS by line": 0.013,
-    "PFS by response": 0.001,  # printed "p < 0.001"
-    "OS by response": 0.002,
-    "OS by histotype": 0.002,
-    "PFS by head and neck": 0.110,
-    "PFS by AE": 0.464,
-    "PFS by histotype": None,
-    "PFS by sex": None,
-    "OS by sex": None,
-    "PFS by stage": None,
-    "OS by stage": None,
-    "PFS by primary site": None,
-    "OS by primary site": None,
-    "PFS by regimen class": None,
-    "OS by regimen class": None,
-    "PFS by metastatic sites": None,
-    "OS by metastatic sites": None,
-}
-
-
-def survival_summary(cohort: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
-    """KM medians and log-rank p-values (lifelines) for the comparisons the seed reports.
-
-    Responders are CR/PR and non-responders SD/PD; NE patients are in neither group.
-    """
-    from lifelines import KaplanMeierFitter
-    from lifelines.statistics import multivariate_logrank_test
-
-    c = cohort
-    ends = {"PFS": ("pfs_months", "pfs_event"), "OS": ("os_months", "os_event")}
-
-    def median(endpoint: str, mask: pd.Series | None = None, reverse: bool = False) -> float:
-        t, e = ends[endpoint]
-        keep = np.ones(len(c), dtype=bool) if mask is None else mask.to_numpy(dtype=bool)
-        event = c[e].to_numpy()[keep]
-        event = 1 - event if reverse else event
-        return float(KaplanMeierFitter().fit(c[t].to_numpy()[keep], event).median_survival_time_)
-
-    def p(endpoint: str, groups: pd.Series) -> float:
-        t, e = ends[endpoint]
-        keep = groups.notna().to_numpy()
-        g = groups.to_numpy()[keep].astype(str)
-        return float(multivariate_logrank_test(c[t].to_numpy()[keep], g, c[e].to_numpy()[keep]).p_value)
-
-    low = c["prior_lines"] <= 1
-    br = c["best_response"]
-    resp = pd.Series(np.where(br.isin(["CR", "PR"]), "R", np.where(br.isin(["SD", "PD"]), "NR", None)), index=c.index)
-    hn = c["primary_site"] == "Head and neck"
-    ae = c["any_ae"].astype(bool)
-    nmet = pd.Series(np.where(c["n_met_sites"] >= 2, ">=2", "0-1"), index=c.index)
-    medians = {
-        "PFS all": median("PFS"),
-        "OS all": median("OS"),
-        "Follow-up (reverse KM)": median("OS", reverse=True),
-        "PFS line 1-2": median("PFS", low),
-        "PFS line >=3": median("PFS", ~low),
-        "OS line 1-2": median("OS", low),
-        "OS line >=3": median("OS", ~low),
-        "PFS responders": median("PFS", resp == "R"),
-        "PFS non-responders": median("PFS", resp == "NR"),
-        "OS responders": median("OS", resp == "R"),
-        "OS non-responders": median("OS", resp == "NR"),
-        "OS LPS": median("OS", c["histotype"] == "LPS"),
-        "OS LMS": median("OS", c["histotype"] == "LMS"),
-        "OS UPS": median("OS", c["histotype"] == "UPS"),
-        "OS Angiosarcoma": median("OS", c["histotype"] == "Angiosarcoma"),
-        "PFS head and neck": median("PFS", hn),
-        "PFS other sites": median("PFS", ~hn),
-        "PFS any AE": median("PFS", ae),
-        "PFS no AE": median("PFS", ~ae),
-    }
-    pvals = {
-        "PFS by line": p("PFS", low),
-        "OS by line": p("OS", low),
-        "PFS by response": p("PFS", resp),
-        "OS by response": p("OS", resp),
-        "OS by histotype": p("OS", c["histotype"]),
-        "PFS by head and neck": p("PFS", hn),
-        "PFS by AE": p("PFS", ae),
-        "PFS by histotype": p("PFS", c["histotype"]),
-        "PFS by sex": p("PFS", c["sex"]),
-        "OS by sex": p("OS", c["sex"]),
-        "PFS by stage": p("PFS", c["disease_stage"]),
-        "OS by stage": p("OS", c["disease_stage"]),
-        "PFS by primary site": p("PFS", c["primary_site"]),
-        "OS by primary site": p("OS", c["primary_site"]),
-        "PFS by regimen class": p("PFS", c["regimen_class"]),
-        "OS by regimen class": p("OS", c["regimen_class"]),
-        "PFS by metastatic sites": p("PFS", nmet),
-        "OS by metastatic sites": p("OS", nmet),
-    }
-    return medians, pvals
-
-
-def seed_loss(cohort: pd.DataFrame) -> float:
-    """Distance of a candidate cohort from the published survival results (lower is better)."""
-    medians, pvals = survival_summary(cohort)
-    loss = 0.0
-    for name, target in PUBLISHED_MEDIANS.items():
-        m = medians[name]
-        if target is None:
-            loss += 0.0 if np.isinf(m) else 4.0
-        elif np.isinf(m):
-            loss += 4.0
-        else:
-            # Squared log ratio, weighted so that a 15 % miss costs about as much as a wrong
-            # p-value direction (the medians are what a user compares with the paper).
-            loss += 10.0 * np.log(m / target) ** 2
-    for name, target in PUBLISHED_P.items():
-        pv = max(pvals[name], 1e-12)
-        significant = target is not None and target < 0.05
-        # Keep a margin around 0.05 so the direction is not a coin toss.
-        if significant and pv > 0.035:
-            loss += 1.0 + 10 * (pv - 0.035)
-        if not significant and pv < 0.08:
-            loss += 1.0 + 10 * (0.08 - pv)
-        if target is not None:
-            loss += 0.02 * np.log10(pv / target) ** 2
-    return float(loss)
-
-
-def _loss_frame(struct: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:
-    """The columns `survival_summary` needs, months as in the written file."""
-    out = struct[["prior_lines", "best_response", "histotype", "primary_site", "any_ae", "sex",
-                  "disease_stage", "regimen_class", "n_met_sites"]].copy()
-    out["pfs_months"] = np.round(sv["pfs_days"] / DAYS_PER_MONTH, 2)
-    out["os_months"] = np.round(sv["os_days"] / DAYS_PER_MONTH, 2)
-    out["pfs_event"] = sv["pfs_event"]
-    out["os_event"] = sv["os_event"]
-    return out
-
-
-def search_seed(
-    seeds: range, sweeps: int = 4, new_draws: int = 3, verbose: bool = False
-) -> tuple[int, tuple[int, ...], float]:
-    """Seeded search for the sample cohort: returns (seed, draws, loss). Slow (tens of minutes).
-
-    Stage 1 scores every structure seed in `seeds` with draw 0 for everyone and keeps the best.
-    Stage 2 is a coordinate search on that seed: patient by patient (in a fixed shuffled order),
-    `new_draws` fresh draws of that patient's survival times are tried and the one with the
-    lowest `seed_loss` is kept. Everything is deterministic, so the search is reproducible.
-    """
-    zero = (0,) * N_PATIENTS
-    best_seed, best_loss = -1, np.inf
-    for seed in seeds:
-        try:
-            struct = _structure(np.random.default_rng(seed))
-            loss = seed_loss(_loss_frame(struct, _survival(struct, _patient_normals(seed, zero))))
-        except RuntimeError:
-            continue  # a structure draw that cannot satisfy the counts is skipped
-        if loss < best_loss:
-            best_seed, best_loss = seed, loss
-            if verbose:
-                print(f"seed {seed}: loss {loss:.3f}", flush=True)
-    struct = _structure(np.random.default_rng(best_seed))
-    draws = list(zero)
-    z = _patient_normals(best_seed, zero)
-    next_draw = [1] * N_PATIENTS
-    order = np.random.default_rng(best_seed).permutation(N_PATIENTS)
-    for sweep in range(sweeps):
-        improved = False
-        for i in order:
-            for _ in range(new_draws):
-                k = next_draw[i]
-                next_draw[i] += 1
-                trial = z.copy()
-                trial[i] = np.random.default_rng([best_seed, int(i), k]).standard_normal(3)
-                try:
-                    loss = seed_loss(_loss_frame(struct, _survival(struct, trial)))
-                except RuntimeError:
-                    continue
-                if loss < best_loss - 1e-12:
-                    best_loss, z, draws[i], improved = loss, trial, k, True
-        if verbose:
-            print(f"sweep {sweep}: loss {best_loss:.4f}", flush=True)
-        if not improved:
-            break
-    return best_seed, tuple(draws), float(best_loss)
