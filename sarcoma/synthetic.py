@@ -146,7 +146,7 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
     # Survival: latent times to progression and death, censored at the data cut-off. Start dates
     # lean to recent years, as in the seed ("many started ICI over the last 2 years").
     low_line = prior <= 1
-    pfs_median = np.array([14.0, 14.0, 5.0, 1.9, 1.5])[br] * np.where(low_line, 1.3, 0.85)
+    pfs_median = np.array([24.0, 18.0, 6.0, 1.9, 1.5])[br] * np.where(low_line, 1.3, 0.85)
     t_prog = np.exp(np.log(pfs_median) + 0.6 * rng.standard_normal(n))
     t_death = t_prog + np.exp(np.log(np.where(low_line, 14.0, 5.0)) + 0.9 * rng.standard_normal(n))
     # A few die before any progression (the NE patients mostly).
@@ -154,7 +154,7 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
     t_death = np.where(early, t_prog, t_death)
     first = np.datetime64(FIRST_START, "D")
     span = int((np.datetime64(LAST_START, "D") - first).astype(np.int64))
-    start = first + np.rint(span * rng.beta(2.5, 1.0, n)).astype("timedelta64[D]")
+    start = first + np.rint(span * rng.beta(3.0, 1.0, n)).astype("timedelta64[D]")
     fu_days = (np.datetime64(DATA_CUTOFF, "D") - start).astype(np.int64)
     # Some patients are lost to follow-up before the cut-off.
     lost = rng.random(n) < 0.05
@@ -190,7 +190,7 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
 
     # Treatment status: progression and death end treatment; of the others, some are still on
     # ICI and the rest stopped for toxicity, completion or preference (seed proportions 7:2:1).
-    on_treatment = ~pfs_event & (rng.random(n) < 0.6)
+    on_treatment = ~pfs_event & (rng.random(n) < 0.75)
     reason = np.where(progressed, 0, np.where(died, 1, np.where(on_treatment, 5, 2 + draw([0.7, 0.2, 0.1]))))
     out["on_treatment"] = on_treatment
     out["discontinuation_reason"] = _obj(("Progression", "Death", "Toxicity", "Treatment completed", "Patient preference", None))[reason]
