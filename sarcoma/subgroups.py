@@ -89,6 +89,8 @@ def subgroup_table(
                 notes.append(POST_BASELINE_NOTE)
             if res.test_note:
                 notes.append(res.test_note)
+            # Patients left out of this comparison are counted, never silently dropped.
+            notes.extend(f"{ex.n} patient(s) not in this comparison: {ex.reason}" for ex in res.excluded)
             tests.append(
                 {
                     "endpoint": endpoint, "variable": key, "variable_label": defs[key].label,

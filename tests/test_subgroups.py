@@ -70,3 +70,4 @@ def test_every_patient_is_in_a_row_or_not_recorded():
     df.loc[:9, "sex"] = None
     table = subgroup_table(df, groupings=["sex"], endpoints=("OS",))
     assert table.rows["n"].sum() == len(df) - 10
+    assert "10 patient(s) not in this comparison: Sex not recorded" in table.tests["note"].iloc[0]
