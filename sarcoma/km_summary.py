@@ -134,11 +134,13 @@ def survival_by_group(
     at_risk_step: float | None = None,
     labels: pd.Series | None = None,
     follow_up: bool = True,
+    summary_only: bool = False,
 ) -> GroupedSurvival:
     """KM curves of `df` for one endpoint, optionally by a grouping variable (see groupings).
 
     `labels` may carry the grouping's labels when the caller already computed them (the subgroup
-    table does, once per variable for both endpoints); `follow_up=False` skips the reverse KM.
+    table does, once per variable for both endpoints); `follow_up=False` skips the reverse KM and
+    `summary_only=True` also the at-risk table (the subgroup table needs neither).
     """
     tcol, ecol = endpoint_columns(endpoint)
     if test not in TESTS:
@@ -172,7 +174,7 @@ def survival_by_group(
 
     curves = {lv: kaplan_meier(t[m], e[m], conf_type=conf_type) for lv, m in zip(levels, masks, strict=True)}
     max_time = float(t.max()) if len(t) else 0.0
-    ticks = at_risk_times(max_time, at_risk_step)
+    ticks = [] if summary_only else at_risk_times(max_time, at_risk_step)
     at_risk = pd.DataFrame([number_at_risk(t[m], ticks) for m in masks], index=levels, columns=ticks)
     table = _summary_table(curves, rate_times, min_group_size)
     small = tuple(lv for lv, c in curves.items() if c.n < min_group_size)
@@ -199,7 +201,7 @@ def survival_by_group(
     elif grouping is not None:
         note = "Only one group in the current selection: no comparison possible."
 
-    fu = median_follow_up(t, e) if len(t) and follow_up else None
+    fu = median_follow_up(t, e) if len(t) and follow_up and not summary_only else None
     follow = (fu.median, fu.median_lower, fu.median_upper) if fu is not None else (math.nan,) * 3
     return GroupedSurvival(
         endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,

@@ -71,7 +71,7 @@ def subgroup_table(
         for key in keys:
             res = survival_by_group(
                 df, endpoint, key, conf_type=conf_type, test=test, rate_times=(),
-                min_group_size=min_group_size, line_cut=line_cut, labels=labels[key], follow_up=False,
+                min_group_size=min_group_size, line_cut=line_cut, labels=labels[key], summary_only=True,
             )
             for _, r in res.table.iterrows():
                 rows.append(
