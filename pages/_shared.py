@@ -11,7 +11,7 @@ import hashlib
 import io
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -190,18 +190,28 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
         options = filter_options(cohort, partial)
         for attr, key in F.items():
             if attr in options and len(options[attr]) > 1:
+                # Values kept from another file or a shared URL that this cohort lacks are dropped.
+                if key in st.session_state:
+                    st.session_state[key] = [v for v in st.session_state[key] or [] if v in options[attr]]
                 st.multiselect(LABELS[attr], options[attr], key=key, bind="query-params", placeholder="All")
             elif key in st.session_state:
                 st.session_state[key] = []
+        age_range = None
         if "age" in cohort and cohort["age"].notna().any():
-            lo, hi = int(cohort["age"].min()), int(cohort["age"].max()) + 1
-            if lo < hi:
-                st.slider("Age at ICI start (years)", lo, hi, (lo, hi), key=AGE_KEY, bind="query-params")
+            age_range = (int(cohort["age"].min()), int(cohort["age"].max()) + 1)
+        if age_range is not None:
+            lo, hi = age_range
+            if AGE_KEY in st.session_state and st.session_state[AGE_KEY]:
+                a, b = st.session_state[AGE_KEY]
+                st.session_state[AGE_KEY] = (min(max(a, lo), hi), max(min(b, hi), lo))
+            st.slider("Age at ICI start (years)", lo, hi, (lo, hi), key=AGE_KEY, bind="query-params")
+        else:
+            st.session_state.pop(AGE_KEY, None)
         state = filter_state_from_widgets()
-        if state.age_min is not None and state.age_max is not None:
-            lo_all, hi_all = int(cohort["age"].min()), int(cohort["age"].max()) + 1
-            if state.age_min <= lo_all and state.age_max >= hi_all:
-                state = FilterState(**{**state.__dict__, "age_min": None, "age_max": None})
+        # The full age range is no filter at all (patients without a recorded age stay in).
+        if age_range is None or (state.age_min is not None and state.age_max is not None
+                                 and state.age_min <= age_range[0] and state.age_max >= age_range[1]):
+            state = replace(state, age_min=None, age_max=None)
         result = apply_filters(cohort, state)
         st.markdown(f"### {result.headline()}")
         for line in result.describe():

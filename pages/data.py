@@ -11,6 +11,29 @@ ui.require_app()
 st.header("Data")
 ds = ui.current_dataset()
 
+
+def mapping_form(headers: list[str], name: str, data: bytes, missing: tuple[str, ...] = ()) -> None:
+    """Let the user say which field of the data dictionary an unrecognised column holds."""
+    st.subheader("Columns that were not recognised")
+    if missing:
+        st.markdown("The analysis needs: " + ", ".join(f"`{m}`" for m in missing) + ". Map the column that holds each of them.")
+    st.markdown("Map a column to a field of the data dictionary if it holds one; leave it unmapped otherwise.")
+    choices = {}
+    for header in headers:
+        target = st.selectbox(f"“{header}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
+        if target != "(not used)":
+            choices[header] = target
+    if choices and st.button("Apply column mapping", type="primary"):
+        try:
+            new = ui.load_dataset(name, data, column_map=choices)
+        except CohortReadError as exc:
+            ui.read_error(exc)
+        else:
+            ui.use_dataset(new)
+            st.session_state["upload_name"] = (name, len(data))
+            st.rerun()
+
+
 uploaded = st.file_uploader(
     "Upload your centre's cohort (CSV or Excel .xlsx, one row per patient)", type=["csv", "txt", "tsv", "xlsx"],
     key="upload", help="The file stays in this browser session: it is not saved on the server and not shared.",
@@ -20,6 +43,9 @@ if uploaded is not None and st.session_state.get("upload_name") != (uploaded.nam
         ds = ui.load_dataset(uploaded.name, uploaded.getvalue())
     except CohortReadError as exc:
         ui.read_error(exc)
+        if exc.unmatched_columns:
+            mapping_form(list(exc.unmatched_columns), uploaded.name, uploaded.getvalue(), exc.missing_columns)
+            st.stop()
     else:
         ui.use_dataset(ds)
         st.session_state["upload_name"] = (uploaded.name, uploaded.size)
@@ -49,21 +75,7 @@ else:
     st.success("No problems found: every row is analysed for every endpoint.")
 unmatched = list(report.unmatched_columns)
 if unmatched and not ds.is_sample and uploaded is not None:
-    st.subheader("Columns that were not recognised")
-    st.markdown("Map a column to a field of the data dictionary if it holds one; leave it unmapped otherwise.")
-    choices = {}
-    for header in unmatched:
-        target = st.selectbox(f"“{header}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
-        if target != "(not used)":
-            choices[header] = target
-    if choices and st.button("Apply column mapping"):
-        try:
-            new = ui.load_dataset(uploaded.name, uploaded.getvalue(), column_map=choices)
-        except CohortReadError as exc:
-            ui.read_error(exc)
-        else:
-            ui.use_dataset(new)
-            st.rerun()
+    mapping_form(unmatched, uploaded.name, uploaded.getvalue())
 
 st.subheader("Adverse events (optional)")
 held = ui.uploaded_adverse_events(ds)

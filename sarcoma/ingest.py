@@ -455,7 +455,11 @@ def _check_required(table: _Table) -> None:
     if unmatched:
         lines.append("Columns that were not recognised: " + ", ".join(f"'{u}'" for u in unmatched) + ".")
     lines.append("Rename the headers or map the columns by hand, or start from the template.")
-    raise CohortReadError("\n".join(lines))
+    raise CohortReadError(
+        "\n".join(lines),
+        missing_columns=tuple(name for name, _ in missing),
+        unmatched_columns=tuple(table.header[i] for i in table.match.unmatched),
+    )
 
 
 def _read_patient_grid(

@@ -36,7 +36,17 @@ LEGACY_ENCODINGS = ("cp1252", "cp1253", "latin_1")
 
 
 class CohortReadError(ValueError):
-    """The file cannot be read as a cohort table; the message says why and what to do."""
+    """The file cannot be read as a cohort table; the message says why and what to do.
+
+    When required columns were not recognised, `missing_columns` names the canonical fields
+    that are missing and `unmatched_columns` the file's headers that were not recognised, so
+    the user can map them by hand (`load_cohort(..., column_map=...)`).
+    """
+
+    def __init__(self, message: str, *, missing_columns: tuple[str, ...] = (), unmatched_columns: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing_columns = tuple(missing_columns)
+        self.unmatched_columns = tuple(unmatched_columns)
 
 
 @dataclass

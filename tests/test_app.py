@@ -237,3 +237,23 @@ def test_unreadable_upload_gets_a_plain_message_and_keeps_the_data():
     assert not at.exception
     assert at.error and "PDF" in at.error[0].value
     assert headline(at) == "### n = 72 of 72 patients"  # the sample cohort is still loaded
+
+
+def test_unrecognised_required_column_can_be_mapped_by_hand():
+    at = start()
+    # Filters set on the previous file (a histotype the new file lacks, an age range while the
+    # new file has no ages) must not break the new file or hide its patients.
+    at.sidebar.multiselect(key="histotype").set_value(["ASPS"]).run()
+    at.sidebar.slider(key="age").set_value((30, 60)).run()
+    data = (
+        b"Pt;Tumour kind;prior_lines;regimen;pfs_months;pfs_event;os_months;os_event\n"
+        b"P1;UPS;1;pembrolizumab;4,5;1;6,0;0\nP2;LMS;2;nivolumab;3;1;7;1\nP3;UPS;0;nivolumab;9;0;12;0\n"
+    )
+    at.file_uploader(key="upload").set_value(("odd_headers.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert "histotype" in at.error[0].value and "Tumour kind" in at.error[0].value
+    at.selectbox(key="map_Tumour kind").set_value("histotype").run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert headline(at) == "### n = 3 of 3 patients"
+    assert any(m.value == "**Data:** odd_headers.csv" for m in at.sidebar.markdown)
