@@ -116,7 +116,8 @@ def test_long_tables_continue_over_slides_without_losing_rows(deck):
         for sl in slides:
             got = table_rows(sl)
             assert got[0] == header  # header repeated on every continuation slide
-            collected += got[1:]
+            # Continuation labels ("Sex (continued)") are repeated headings, not data rows.
+            collected += [r for r in got[1:] if not r[0].endswith("(continued)")]
         assert collected == rows, section.title
     table1 = [sl for sl in prs.slides if sl.shapes.title.text.startswith("Patient characteristics (")]
     assert len(table1) >= 2  # Table 1 does not fit one slide
@@ -166,3 +167,18 @@ def test_text_is_cleaned_and_render_hook(tmp_path):
     assert [sl.shapes.title.text for sl in prs.slides][1:] == ["Odd cells", "A figure", "Empty"]
     assert table_rows(prs.slides[1]) == [["Patient", "n"], ["bell", "1"], ["=cmd()", "2"]]
     assert "(empty table)" in slide_texts(prs.slides[3])
+
+
+def test_group_heading_repeats_when_a_group_runs_onto_the_next_slide():
+    from sarcoma.report.pptx_report import paginate_rows
+
+    header = ["Characteristic", "level", "All"]
+    rows = [["Sex", "", ""], ["", "Male", "44 (61.1)"], ["", "Female", "28 (38.9)"], ["Stage", "", ""], ["", "Metastatic", "63 (87.5)"]]
+    widths = [3_000_000, 3_000_000, 2_000_000]
+    # A 12 pt row is ~282,000 EMU: 1,000,000 EMU holds the header and two rows.
+    pages = paginate_rows(header, rows, widths, avail_h=1_000_000, font_pt=12)
+    assert len(pages) > 1
+    for page in pages[1:]:
+        # Every page starts with a section label, never with an orphaned level.
+        assert page[0][0].strip()
+    assert ["Sex (continued)", "", ""] in [r for page in pages for r in page]

@@ -106,16 +106,27 @@ def _row_height(cells: list[str], widths: list[int], font_pt: int) -> float:
 
 
 def paginate_rows(header: list[str], rows: list[list[str]], widths: list[int], avail_h: int, font_pt: int = TABLE_FONT) -> list[list[list[str]]]:
-    """Split rows into slide-sized chunks (every chunk gets the header again)."""
+    """Split rows into slide-sized chunks (every chunk gets the header again).
+
+    Tables grouped by their first column (Table 1: "Sex" then its levels on rows with an empty
+    first cell) repeat the group's label, marked "(continued)", when a group runs onto a new
+    slide, so no level is separated from its heading."""
     head_h = _row_height(header, widths, font_pt)
     pages: list[list[list[str]]] = []
     current: list[list[str]] = []
     used = head_h
+    group: str | None = None
     for row in rows:
         h = _row_height(row, widths, font_pt)
         if current and used + h > avail_h:
             pages.append(current)
             current, used = [], head_h
+            if group and not str(row[0]).strip():
+                cont = [f"{group} (continued)"] + [""] * (len(row) - 1)
+                current.append(cont)
+                used += _row_height(cont, widths, font_pt)
+        if str(row[0]).strip():
+            group = str(row[0])
         current.append(row)
         used += h
     if current or not pages:
