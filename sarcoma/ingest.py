@@ -20,6 +20,12 @@ Survival rules (also in docs/data-dictionary.md):
     (PFS and OS), progression before start or after death (PFS), last follow-up before start
     (when it is the censoring date), an event column saying 0 while the event date is given.
   * A row missing one endpoint still counts for the others.
+
+Response date (optional `response_date`, date of first CR/PR, used by the landmark analysis):
+reported under the Response endpoint and left blank when it contradicts the rest of the row
+(best response SD/PD/NE, before treatment start, after death, progression or last follow-up);
+a CR/PR without a date (when the column has dates) or a date without a best response is
+reported and kept. None of these changes who counts for the response rate.
 """
 
 from __future__ import annotations
@@ -79,6 +85,7 @@ LABELS: dict[str, str] = {
     "death_date": "Death date", "last_follow_up": "Last follow-up date", "pfs_months": "PFS time",
     "pfs_event": "PFS event", "os_months": "OS time", "os_event": "OS event",
     "best_response": "Best response", "best_pct_change": "Best % change",
+    "response_date": "Response date",
     "on_treatment": "On treatment", "discontinuation_reason": "Discontinuation reason",
     "any_ae": "Any AE", "max_ae_grade": "Maximum AE grade", "ae_delay": "AE delay",
     "ae_discontinuation": "AE discontinuation", "pdl1": "PD-L1", "tmb": "TMB", "msi": "MSI",
@@ -110,7 +117,7 @@ _CATEGORY_RULES: dict[str, tuple[dict[str, str], tuple[str, ...], str | None]] =
     "regimen_class": (vocab.REGIMEN_CLASS_LOOKUP, schema.REGIMEN_CLASSES, None),
 }
 _ENDPOINT_COLUMNS = frozenset({"pfs_months", "pfs_event", "os_months", "os_event", "best_response"})
-_DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_follow_up")
+_DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_follow_up", "response_date")
 # Columns whose text the later steps quote in the issues table (all others are dropped early).
 _QUOTED_LATER = frozenset(
     {"patient_id", "histotype", "line_of_therapy", "regimen_class", "regimen", *_DATE_COLUMNS,
@@ -873,6 +880,67 @@ class _CohortBuilder:
         self.out["best_response"] = parsed.values
         return evaluable
 
+    def response_dates(self) -> None:
+        """Check the optional date of first CR/PR against the best response and the other dates.
+
+        A contradictory date is left blank rather than guessed at: the landmark analysis then
+        treats that responder as having no usable date (and says so) instead of classifying
+        them by a typo. One reason per row, the first that applies. Nothing here excludes a
+        patient from the response rate, which only reads the best response.
+        """
+        parsed = self.parsed.get("response_date")
+        if parsed is None:
+            return
+        resp = parsed.values.copy()
+        given = ~np.isnat(resp) & self.kept
+        reported = np.zeros(self.n, dtype=bool)
+        blank = np.zeros(self.n, dtype=bool)
+
+        def add(mask: np.ndarray, problem: Any, kind: str, action: str, *, blanks: bool) -> None:
+            rows = np.flatnonzero(mask & ~reported)
+            if callable(problem):
+                problem = [problem(r) for r in rows]
+            self.log.add(rows, endpoint="Response", column="response_date",
+                         values=self.t.raw("response_date", rows), problem=problem, kind=kind,
+                         action=action, excludes=False)
+            reported[rows] = True
+            blank[rows] = blanks
+
+        left_blank = "response date left blank (not used); correct the dates"
+        best = self.parsed.get("best_response")
+        order = list(schema.BEST_RESPONSES)
+        if best is not None:
+            index = best.extra["index"]
+            non_responder = np.isin(index, [order.index(r) for r in ("SD", "PD", "NE")])
+            add(given & non_responder,
+                lambda r: f"a response date is given but the best response is {order[index[r]]}; "
+                          "a response date belongs to a CR or PR",
+                "response date for a non-responder",
+                "response date left blank (not used); correct the best response or the date",
+                blanks=True)
+        start = self._date("treatment_start")
+        add(given & _lt(resp, start), "response date is before treatment start",
+            "response before treatment start", left_blank, blanks=True)
+        for name, label in (("death_date", "death date"), ("progression_date", "progression date"),
+                            ("last_follow_up", "last follow-up date")):
+            add(given & _lt(self._date(name), resp), f"response date is after the {label}",
+                f"response after {label.removesuffix(' date')}", left_blank, blanks=True)
+        if best is not None:
+            no_best = best.status != values.OK
+            add(given & no_best,
+                "a response date is given but the best response is missing or unreadable",
+                "response date without best response",
+                "kept; add the best response (CR or PR) to use it", blanks=False)
+            # Only when the centre records response dates at all: an empty column says nothing.
+            if given.any():
+                responder = np.isin(index, [order.index("CR"), order.index("PR")]) & self.kept
+                add(responder & np.isnat(resp) & ~parsed.invalid,
+                    lambda r: f"best response is {order[index[r]]} but the response date is missing",
+                    "responder without response date",
+                    "kept; left out of landmark analyses that classify response by date", blanks=False)
+        resp[blank] = np.datetime64("NaT")
+        self.out["response_date"] = resp
+
     # Assembly ----------------------------------------------------------------------------------------
 
     def build(self) -> tuple[pd.DataFrame, DataQualityReport]:
@@ -883,6 +951,7 @@ class _CohortBuilder:
         self._free_memory()
         analysed = self.survival()
         analysed["Response"] = self.response()
+        self.response_dates()
         self._free_memory()
         cohort = self._frame()
         issues = self.log.frame()
@@ -1048,6 +1117,7 @@ TEMPLATE_EXAMPLE: dict[str, str] = {
     "os_event": "0",
     "best_response": "PR",
     "best_pct_change": "-42",
+    "response_date": "2021-05-10",
     "on_treatment": "no",
     "discontinuation_reason": "Progression",
     "any_ae": "yes",

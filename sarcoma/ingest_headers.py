@@ -2,8 +2,9 @@
 
 Headers are compared with `vocab.key` (case, accents, spaces and punctuation ignored), first as
 written, then without a bracketed part ("Death (1=yes, 0=no)" -> "Death") and without a
-trailing unit or coding word ("Lung metastases yes/no"). Two headers are decided by content:
-"Site" (primary site or treating centre) and "Death"/"Progression" (an event flag or a date).
+trailing unit or coding word ("Lung metastases yes/no"). Three headers are decided by content:
+"Site" (primary site or treating centre), "Death"/"Progression" (an event flag or a date) and
+"Response" (the best response or the date of first response).
 """
 
 from __future__ import annotations
@@ -109,6 +110,10 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
                         "best percentage change", "max shrinkage", "maximum shrinkage",
                         "best change", "percent change", "best change in target lesions",
                         "waterfall", "best change from baseline", "change in sum of diameters"),
+    "response_date": ("response date", "date of response", "date of first response",
+                      "first response date", "date of best response", "best response date",
+                      "cr pr date", "date of cr pr", "date of first cr pr",
+                      "date of objective response", "objective response date", "response dt"),
     "on_treatment": ("on treatment", "ongoing", "still on treatment", "on ici",
                      "treatment ongoing", "ongoing treatment", "still on ici"),
     "discontinuation_reason": ("discontinuation reason", "reason for discontinuation",
@@ -146,7 +151,9 @@ assert set(AE_HEADER_SYNONYMS) == {c.name for c in schema.AE_COLUMNS}
 
 # Headers decided by their values: key -> alternatives tried in order.
 _SITE_KEYS = frozenset({key("site"), key("tumour site"), key("tumor site")})
-_EVENT_OR_DATE = {"pfs_event": "progression_date", "os_event": "death_date"}
+# A header read as the first name but holding dates is the second ("Death" with dates is the
+# death date, "Response" with dates the date of first response).
+_EVENT_OR_DATE = {"pfs_event": "progression_date", "os_event": "death_date", "best_response": "response_date"}
 # Time columns may be written in other units; the header tells which (factor to months).
 _TIME_UNITS: tuple[tuple[re.Pattern[str], float, str], ...] = (
     (re.compile(r"\b(days?|d|dager|tage|jours|giorni|ημέρες|ημερες)\b"), 1 / schema.DAYS_PER_MONTH, "days"),
@@ -303,7 +310,7 @@ def match_headers(
 
 
 def _refine(name: str, header: str, dates: bool, sites: bool) -> str:
-    """Content decides two ambiguous headers (see module docstring)."""
+    """Content decides the ambiguous headers (see module docstring)."""
     if name in _EVENT_OR_DATE and dates:
         return _EVENT_OR_DATE[name]
     if name == "primary_site" and set(candidate_keys(header)) & _SITE_KEYS and not sites:

@@ -97,6 +97,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("os_event", "event", True, "1 = death, 0 = censored (alive at last follow-up)."),
     Column("best_response", "category", False, "Best overall response by RECIST 1.1.", BEST_RESPONSES),
     Column("best_pct_change", "float", False, "Best percentage change of target-lesion sum (negative = shrinkage)."),
+    Column("response_date", "date", False, "Date of first documented CR or PR (RECIST); blank for non-responders."),
     Column("on_treatment", "bool", False, "Still on ICI at data cut-off."),
     Column("discontinuation_reason", "category", False, "Why ICI was stopped.", DISCONTINUATION_REASONS),
     Column("any_ae", "bool", False, "Any treatment-related adverse event."),

@@ -214,6 +214,16 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
     out["tmb"] = np.where(has_tmb, np.round(np.exp(rng.normal(1.2, 1.0, n)), 1), np.nan)
     out["msi"] = _obj(("High", "Low", None))[np.where(has_msi, (rng.random(n) >= 0.05).astype(np.intp), 2)]
 
+    # Date of first response for CR/PR: ICI responses are mostly seen at the first or second
+    # scan (about 2-3 months), a few much later. Drawn last, so every other column is what it
+    # was before response dates existed. A response lies between start and the end of PFS
+    # (progression, death or censoring); a draw beyond it is put at a uniform point inside.
+    responder = (br == CR) | (br == PR)
+    resp_days = np.rint(np.exp(np.log(2.5 * DAYS_PER_MONTH) + 0.5 * rng.standard_normal(n))).astype(np.int64)
+    inside = np.rint(1 + (pfs_days - 1) * rng.random(n)).astype(np.int64)
+    resp_days = np.clip(np.where(resp_days > pfs_days, inside, resp_days), 1, pfs_days)
+    out["response_date"] = np.where(responder, start + resp_days, nat).astype("datetime64[ns]")
+
     # copy=False keeps one block per column: consolidating a million rows costs more than it saves.
     return pd.DataFrame({c: out[c] for c in COLUMN_NAMES}, copy=False)
 

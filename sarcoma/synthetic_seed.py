@@ -46,6 +46,9 @@ LAST_START = dt.date(2024, 6, 30)
 DATA_CUTOFF = dt.date(2024, 10, 31)
 
 CENTRES: tuple[str, ...] = tuple(f"Centre {c} (synthetic)" for c in "ABCDEFGHIJ")
+# The sample's columns: the canonical ones except response_date, which the seed paper does not
+# report (the sample stays as published; landmark analyses on it say that no dates exist).
+SAMPLE_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMN_NAMES if c != "response_date")
 
 # (histotype, histotype_detail, label as a centre might write it, primary site, n).
 # Sites are spread so that Table 1's site counts hold and each histotype sits where it usually
@@ -753,7 +756,7 @@ def _assemble(seed: int, draws: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataF
     df["patient_id"] = ids
     ae["patient_id"] = ids[ae["row"].to_numpy()]
 
-    patients = df.iloc[order][list(COLUMN_NAMES)].reset_index(drop=True)
+    patients = df.iloc[order][list(SAMPLE_COLUMNS)].reset_index(drop=True)
     ae_cols = [c.name for c in AE_COLUMNS]
     ae = ae.assign(_k=ae["patient_id"]).sort_values(["_k", "grade", "term"], ascending=[True, False, True])
     return patients, ae[ae_cols].reset_index(drop=True)
