@@ -634,7 +634,9 @@ class _CohortBuilder:
             return
         rows = np.array([r for r in parsed.problems if self.kept[r]], dtype=np.int64)
         label = LABELS[name]
-        self.log.add(rows, endpoint="all", column=name, values=self.t.raw(name, rows),
+        # The response date only matters to response analyses: listed with their other issues.
+        endpoint = "Response" if name == "response_date" else "all"
+        self.log.add(rows, endpoint=endpoint, column=name, values=self.t.raw(name, rows),
                      problem=[f"{label}: {parsed.problems[int(r)]}" for r in rows],
                      kind=f"{label} unreadable", action="left blank", excludes=False)
 

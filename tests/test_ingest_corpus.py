@@ -340,6 +340,40 @@ def test_unknown_and_not_evaluable_responses() -> None:
     assert report.analysed["PFS"] == 9  # response problems do not touch survival
 
 
+def test_response_dates_are_checked_against_best_response_and_the_other_dates() -> None:
+    cohort, report = load("response_dates.csv")
+    assert report.column_mapping["Date of first response"] == "response_date"
+    by = cohort.set_index("patient_id")
+    # Kept as written: ISO in an otherwise dd/mm/yyyy file, and the Excel serial 44375
+    # (44197 = 2021-01-01 in the 1900 system, + 178 days = 2021-06-28).
+    assert by.loc["RD1", "response_date"] == pd.Timestamp("2021-04-12")
+    assert by.loc["RD2", "response_date"] == pd.Timestamp("2021-06-28")
+    assert by.loc["RD8", "response_date"] == pd.Timestamp("2021-04-01")  # no best response: kept
+    # Everything else is blank: contradicted (left blank), unreadable or never given.
+    assert by["response_date"].notna().sum() == 3
+    assert cohort["response_date"].dtype == "datetime64[ns]"
+    resp = report.issues[report.issues["column"] == "response_date"].set_index("patient_id")
+    assert set(resp["endpoint"]) == {"Response"} and not resp["excludes"].any()
+    assert resp["problem_kind"].to_dict() == {
+        "RD3": "response date for a non-responder",  # SD
+        "RD4": "response before treatment start",  # 15/01 < 01/02/2021
+        "RD5": "response after death",  # 15/06 > death 01/06/2021
+        "RD6": "response after progression",  # 20/05 > progression 01/05/2021
+        "RD7": "responder without response date",  # PR, blank date
+        "RD8": "response date without best response",
+        "RD10": "Response date unreadable",  # 31 February
+        "RD11": "response after last follow-up",  # 15/03 > last seen 01/03/2021
+        "RD12": "response date for a non-responder",  # NE
+    }
+    assert resp.loc["RD3", "problem"].startswith("a response date is given but the best response is SD")
+    assert resp.loc["RD3", "value"] == "01/04/2021"
+    assert "left blank" in resp.loc["RD4", "action"] and "kept" in resp.loc["RD8", "action"]
+    # The response rate only reads the best response: RD8 (missing) and RD12 (NE) are out.
+    assert report.analysed["Response"] == 10 and report.excluded["Response"] == 2
+    assert report.analysed["PFS"] == report.analysed["OS"] == 12  # survival is untouched
+    assert by.loc["RD5", "pfs_months"] == pytest.approx(months("2021-02-01", "2021-06-01"))
+
+
 def test_trailing_and_inner_empty_rows() -> None:
     cohort, report = load("trailing_empty_rows.csv")
     assert list(cohort["patient_id"]) == ["T1", "T2"]

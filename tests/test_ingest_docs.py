@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sarcoma import schema
@@ -28,6 +29,15 @@ def test_data_dictionary_documents_every_column_and_the_survival_rule() -> None:
     assert "30.4375" in text and "earliest of progression and death" in text
 
 
+def test_data_dictionary_states_the_response_date_rules() -> None:
+    text = data_dictionary_markdown()
+    assert "| `response_date` | date | no |" in text
+    assert "date of first response" in text and "cr pr date" in text
+    for rule in ("SD, PD or NE", "before treatment start", "death, progression", "last follow-up date",
+                 "never changes the response rate", "`Response` holding dates is the response date"):
+        assert rule in " ".join(text.split()), rule
+
+
 def test_committed_template_equals_template_csv() -> None:
     assert (ROOT / "sample_data" / "template.csv").read_bytes() == template_csv()
 
@@ -46,6 +56,11 @@ def test_template_example_loads_cleanly_and_its_months_match_its_dates() -> None
     assert row["pfs_months"] == pytest.approx(140 / 30.4375, abs=0.05)
     assert row["os_months"] == pytest.approx(472 / 30.4375, abs=0.05)
     assert row["line_of_therapy"] == row["prior_lines"] + 1
+    # The example is a PR with its first response at the first scan, 8 weeks in (56 days from
+    # 2021-03-15 is 2021-05-10), before the progression on 2021-08-02.
+    assert row["best_response"] == "PR"
+    assert row["response_date"] == pd.Timestamp("2021-05-10")
+    assert row["treatment_start"] < row["response_date"] < row["progression_date"]
     assert row["regimen_class"] == "ICI + TKI"
     for column in schema.COLUMNS:
         if column.allowed and column.name in cohort:

@@ -545,3 +545,148 @@ def test_schema_vocabularies_are_covered() -> None:
     for label in schema.HISTOTYPES:
         assert vocab.classify_histotype(label)[0] == label
     assert ingest_read.MAX_UPLOAD_BYTES == 50 * 1024 * 1024
+
+
+# --- Response date --------------------------------------------------------------------------------
+
+RESP_HEADER = ("patient_id,histotype,prior_lines,regimen,treatment_start,progression_date,death_date,"
+               "last_follow_up,best_response,response_date")
+
+
+def one_patient(best: str, response: str, *, progression: str = "", death: str = "",
+                follow_up: str = "01/12/2021", start: str = "01/02/2021") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A one-patient file with dates; returns (cohort, the issues about the response date)."""
+    text = f"{RESP_HEADER}\nP1,UPS,1,nivolumab,{start},{progression},{death},{follow_up},{best},{response}\n"
+    cohort, report = load_cohort(csv_bytes(text))
+    assert report.invariant_problems() == []
+    return cohort, report.issues[report.issues["column"] == "response_date"]
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["response_date", "Response date", "Date of response", "Date of first response", "Date of best response",
+     "CR/PR date", "Date of CR/PR", "Response date (dd/mm/yyyy)", "First response date", "RESPONSE-DATE"],
+)
+def test_response_date_header_synonyms(header: str) -> None:
+    assert match_one(header, PATIENT_LOOKUP) == "response_date"
+
+
+def test_response_header_is_the_best_response_unless_it_holds_dates() -> None:
+    assert match_one("Response", PATIENT_LOOKUP) == "best_response"
+    text = ("patient_id,histotype,prior_lines,regimen,Start,Last follow-up,BOR,Response\n"
+            "P1,UPS,1,nivolumab,01/02/2021,01/12/2021,PR,01/04/2021\n"
+            "P2,UPS,1,nivolumab,01/02/2021,01/12/2021,SD,\n")
+    cohort, report = load_cohort(csv_bytes(text))
+    assert report.column_mapping["BOR"] == "best_response"
+    assert report.column_mapping["Response"] == "response_date"
+    assert cohort["response_date"].tolist()[0] == pd.Timestamp("2021-04-01")
+    assert pd.isna(cohort["response_date"].tolist()[1]) and report.issues.empty
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [("01/04/2021", "2021-04-01"), ("01.04.2021", "2021-04-01"), ("2021-04-01", "2021-04-01"),
+     ("1-Apr-2021", "2021-04-01"), ("44287", "2021-04-01")],  # Excel: DATE(2021,4,1) = 44287
+)
+def test_response_date_is_read_like_the_other_dates(text: str, iso: str) -> None:
+    cohort, issues = one_patient("PR", text)
+    assert cohort.loc[0, "response_date"] == pd.Timestamp(iso) and issues.empty
+
+
+def test_response_date_follows_the_files_month_first_order() -> None:
+    # 03/25/2021 can only be month-first, so 05/04/2021 is 4 May, not 5 April.
+    cohort, issues = one_patient("PR", "05/04/2021", start="03/25/2021", follow_up="12/01/2021")
+    assert cohort.loc[0, "response_date"] == pd.Timestamp("2021-05-04") and issues.empty
+
+
+def test_response_date_in_a_workbook_as_date_cell_or_serial() -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(RESP_HEADER.split(","))
+    ws.append(["P1", "UPS", 1, "nivolumab", dt.date(2021, 2, 1), None, None, dt.date(2021, 12, 1), "PR",
+               dt.date(2021, 4, 1)])
+    ws.append(["P2", "UPS", 1, "nivolumab", dt.date(2021, 2, 1), None, None, dt.date(2021, 12, 1), "CR", 44287])
+    buf = io.BytesIO()
+    wb.save(buf)
+    cohort, report = load_cohort(buf.getvalue())
+    assert cohort["response_date"].tolist() == [pd.Timestamp("2021-04-01")] * 2
+    assert report.issues.empty
+
+
+@pytest.mark.parametrize(
+    ("best", "response", "dates", "kind"),
+    [
+        # Consistent: on the start day, and on the day of progression (not after it).
+        ("PR", "01/02/2021", {}, None),
+        ("CR", "01/05/2021", {"progression": "01/05/2021"}, None),
+        ("PR", "01/04/2021", {"death": "01/06/2021", "follow_up": ""}, None),
+        # Contradictions: reported under Response and left blank.
+        ("SD", "01/04/2021", {}, "response date for a non-responder"),
+        ("PD", "01/04/2021", {}, "response date for a non-responder"),
+        ("NE", "01/04/2021", {}, "response date for a non-responder"),
+        ("PR", "31/01/2021", {}, "response before treatment start"),
+        ("PR", "02/06/2021", {"death": "01/06/2021", "follow_up": ""}, "response after death"),
+        ("CR", "02/05/2021", {"progression": "01/05/2021"}, "response after progression"),
+        ("PR", "02/12/2021", {}, "response after last follow-up"),
+        # The first reason only: an SD with a date after death is reported as a non-responder.
+        ("SD", "02/06/2021", {"death": "01/06/2021", "follow_up": ""}, "response date for a non-responder"),
+    ],
+)
+def test_response_date_rules(best: str, response: str, dates: dict, kind: str | None) -> None:
+    cohort, issues = one_patient(best, response, **dates)
+    if kind is None:
+        assert issues.empty
+        assert cohort.loc[0, "response_date"] == pd.Timestamp(dt.datetime.strptime(response, "%d/%m/%Y"))
+        return
+    assert issues["problem_kind"].tolist() == [kind]
+    assert issues["endpoint"].tolist() == ["Response"] and not issues["excludes"].any()
+    assert issues["value"].tolist() == [response]
+    assert "left blank" in issues["action"].iat[0]
+    assert pd.isna(cohort.loc[0, "response_date"])
+
+
+def test_non_responder_message_names_the_best_response() -> None:
+    _, issues = one_patient("PD", "01/04/2021")
+    assert issues["problem"].tolist() == [
+        "a response date is given but the best response is PD; a response date belongs to a CR or PR"]
+
+
+@pytest.mark.parametrize("best", ["", "XYZ"])
+def test_response_date_without_a_best_response_is_kept_and_reported(best: str) -> None:
+    cohort, issues = one_patient(best, "01/04/2021")
+    assert cohort.loc[0, "response_date"] == pd.Timestamp("2021-04-01")
+    assert issues["problem_kind"].tolist() == ["response date without best response"]
+    assert issues["action"].iat[0].startswith("kept")
+
+
+def test_unreadable_response_date_is_reported_under_response() -> None:
+    cohort, issues = one_patient("PR", "31/02/2021")
+    assert pd.isna(cohort.loc[0, "response_date"])
+    assert issues[["endpoint", "problem"]].values.tolist() == [
+        ["Response", "Response date: '31/02/2021' is not a valid date"]]
+
+
+def test_responder_without_a_date_is_reported_only_when_the_column_has_dates() -> None:
+    # An empty column says nothing (the centre does not record response dates) ...
+    text = f"{RESP_HEADER}\nP1,UPS,1,nivolumab,01/02/2021,,,01/12/2021,PR,\n"
+    cohort, report = load_cohort(csv_bytes(text))
+    assert report.issues.empty and cohort["response_date"].isna().all()
+    # ... but among recorded dates, a CR/PR without one is worth a look (kept, not excluding).
+    text += "P2,UPS,1,nivolumab,01/02/2021,,,01/12/2021,CR,01/04/2021\n"
+    cohort, report = load_cohort(csv_bytes(text))
+    row = report.issues.set_index("patient_id").loc["P1"]
+    assert row["problem"] == "best response is PR but the response date is missing"
+    assert row["endpoint"] == "Response" and not row["excludes"]
+    assert report.analysed["Response"] == 2  # the response rate is unchanged
+
+
+def test_response_dates_do_not_change_the_response_rate_or_survival() -> None:
+    without = ("patient_id,histotype,prior_lines,regimen,treatment_start,last_follow_up,best_response\n"
+               "P1,UPS,1,nivolumab,01/02/2021,01/12/2021,PR\nP2,UPS,1,nivolumab,01/02/2021,01/12/2021,SD\n")
+    lines = without.splitlines()
+    with_dates = "\n".join([lines[0] + ",response_date", lines[1] + ",31/01/2021", lines[2] + ",01/04/2021"]) + "\n"
+    a, ra = load_cohort(csv_bytes(without))
+    b, rb = load_cohort(csv_bytes(with_dates))
+    assert ra.analysed == rb.analysed and ra.excluded == rb.excluded
+    pd.testing.assert_frame_equal(a, b.drop(columns="response_date"))
+    assert b["response_date"].isna().all()  # both contradicted: before start, and an SD
