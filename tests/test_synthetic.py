@@ -47,6 +47,15 @@ def check_invariants(df: pd.DataFrame, n: int) -> None:
     assert (df["pfs_event"] == (df["progression_date"].notna() | df["death_date"].notna())).all()
     assert (df["progression_date"].dropna() <= df.loc[df["progression_date"].notna(), "last_follow_up"]).all()
 
+    # Response dates: exactly the CR/PR patients have one, after start and no later than the end
+    # of PFS (progression, death or censoring), so ingest finds nothing to report about them.
+    responder = df["best_response"].isin(["CR", "PR"])
+    assert (df["response_date"].notna() == responder).all()
+    assert df["response_date"].dtype == "datetime64[ns]"
+    resp = df.loc[responder, "response_date"]
+    assert (resp > df.loc[responder, "treatment_start"]).all()
+    assert (resp <= pfs_end[responder]).all()
+
     # RECIST 1.1: CR -100 %, PR at least 30 % shrinkage, PD at least 20 % growth, SD in between.
     br, pct = df["best_response"], df["best_pct_change"]
     assert (pct[br == "CR"] == -100).all()
@@ -117,6 +126,11 @@ def test_large_cohort_mix_follows_the_seed_proportions():
     assert 0.5 < df["pfs_event"].mean() < 0.95
     assert 0.3 < df["os_event"].mean() < 0.8
     assert 0.2 < df["best_response"].isin(["CR", "PR"]).mean() < 0.4
+    # Time to response: most responses at the first or second scan (model median 2.5 months,
+    # pulled a little earlier by responders whose PFS ends sooner).
+    to_response = (df["response_date"] - df["treatment_start"]).dt.days / schema.DAYS_PER_MONTH
+    assert 2.0 < to_response.median() < 2.8
+    assert (to_response.dropna() <= 6).mean() > 0.9
 
 
 def test_one_patient_and_id_width():
@@ -160,6 +174,7 @@ def test_cli_writes_a_cohort_the_ingest_module_reads_without_loss(tmp_path, caps
     assert set(report.issues["problem_kind"]) <= {"not evaluable (NE)"}
     np.testing.assert_allclose(cohort["os_months"].astype(float), expected["os_months"], atol=1e-9)
     assert (cohort["best_response"].astype(object).to_numpy() == expected["best_response"].to_numpy()).all()
+    pd.testing.assert_series_equal(cohort["response_date"], expected["response_date"])
 
 
 def test_cli_without_arguments_explains_what_to_give(capsys):
