@@ -300,6 +300,74 @@ def test_time_dependent_cox_needs_dates_and_events():
         response_time_dependent_cox(df, "PFS")
 
 
+# --------------------------------------------------------------------------- from a file
+
+
+# A centre's export with dates of first response, read by ingest and analysed at 3 months (PFS).
+# Hand-worked (days from 01/01/2022 to the response date / 30.4375):
+#   E1 PR 26/02/2022 = 56 d = 1.84 mo   -> responded by 3 months; PFS 10 -> 7 from L, event
+#   E2 CR 15/03/2022 = 73 d = 2.40 mo   -> responded by 3 months; PFS 14 -> 11, censored
+#   E3 PR 10/05/2022 = 129 d = 4.24 mo  -> responded AFTER the landmark: no response by 3 months;
+#                                          PFS 9 -> 6, event
+#   E4 SD PFS 6 -> 3 event; E6 SD PFS 5 -> 2 event  -> no response by 3 months
+#   E5 PD PFS 2 event (progressed before L); E7 PR PFS 2.5 censored (censored before L)
+#   E8 PR 20/12/2021: before its own start, so ingest blanks it and reports it; the landmark
+#      analysis then leaves E8 out as a responder without a usable date.
+# Landmark groups: responded {E1, E2}, no response {E3, E4, E6}.
+#   KM by hand, no response: S = 2/3 after 2, 1/3 after 3, 0 after 6 -> median 3.0;
+#   responded: S = 1/2 after 7 and stays there to the last time, 11 -> median by R's midpoint
+#   rule (quantile.survfit, as sarcoma.survival) (7 + 11) / 2 = 9.0.
+# Best response at any time instead would put E3 (and E8) with the responders: 4 vs 2.
+E2E_CSV = """Patient ID,Histology,Prior lines,Regimen,Start date,PFS (months),PFS event,OS (months),OS event,Best response,Date of first response
+E1,UPS,1,Pembrolizumab,01/01/2022,10,1,20,1,PR,26/02/2022
+E2,LMS,1,Pembrolizumab,01/01/2022,14,0,14,0,CR,15/03/2022
+E3,LPS,1,Pembrolizumab,01/01/2022,9,1,18,1,PR,10/05/2022
+E4,UPS,1,Pembrolizumab,01/01/2022,6,1,12,1,SD,
+E5,UPS,1,Pembrolizumab,01/01/2022,2,1,8,1,PD,
+E6,UPS,1,Pembrolizumab,01/01/2022,5,1,11,0,SD,
+E7,UPS,1,Pembrolizumab,01/01/2022,2.5,0,2.5,0,PR,01/02/2022
+E8,UPS,1,Pembrolizumab,01/01/2022,8,1,16,1,PR,20/12/2021
+"""
+
+
+def test_csv_with_response_dates_to_landmark_end_to_end():
+    from sarcoma.ingest import load_cohort
+
+    cohort, report = load_cohort(E2E_CSV.encode("utf-8"))
+    assert report.column_mapping["Date of first response"] == "response_date"
+    flagged = report.issues[report.issues["column"] == "response_date"]
+    assert flagged[["patient_id", "problem_kind"]].values.tolist() == [["E8", "response before treatment start"]]
+    assert cohort.set_index("patient_id").loc["E3", "response_date"] == pd.Timestamp("2022-05-10")
+    assert has_response_dates(cohort)
+
+    res = landmark_analysis(cohort, "PFS", "responder", 3, use_response_dates=True)
+    assert res.uses_response_dates and res.residual_bias is None
+    assert (res.n_event_before, res.n_censored_before, res.n_analysed) == (1, 1, 5)
+    reasons = {x.reason: x.patient_ids for x in res.excluded}
+    assert reasons["responder (CR/PR) without a usable response date or treatment start"] == ("E8",)
+    assert reasons["progressed or died within the first 3 months"] == ("E5",)
+    assert reasons["censored (follow-up ended) within the first 3 months"] == ("E7",)
+    by3, not3 = res.landmark.curves["Responded by 3 months"], res.landmark.curves["No response by 3 months"]
+    assert (by3.n, not3.n) == (2, 3)  # E3, a PR, counts as not responding at the landmark
+    assert not3.median == pytest.approx(3.0) and by3.median == pytest.approx(9.0)
+    assert "1 patient(s) responded only after 3 months" in res.notes[0]
+    # Oracle: lifelines log-rank on the hand-shifted times of the hand-made groups.
+    ref = logrank_test([7.0, 11.0], [6.0, 3.0, 2.0], [1, 0], [1, 1, 1])
+    assert res.landmark.test.p_value == pytest.approx(ref.p_value, rel=1e-9)
+
+    # Without the dates, best response at any time puts E3 and E8 with the responders.
+    anytime = landmark_analysis(cohort, "PFS", "responder", 3, use_response_dates=False)
+    assert not anytime.uses_response_dates and anytime.residual_bias
+    assert {k: c.n for k, c in anytime.landmark.curves.items()} == {
+        "Responder (CR/PR)": 4, "Non-responder (SD/PD)": 2}
+
+    # The time-dependent Cox data split E3 at its response, 129 days in.
+    rows, n_out = response_intervals(cohort, "PFS")
+    e3 = rows[rows["id"] == "E3"][["start", "stop", "responded", "event"]].to_numpy()
+    np.testing.assert_allclose(e3, [[0.0, 129 / DAYS_PER_MONTH, 0, 0], [129 / DAYS_PER_MONTH, 9.0, 1, 1]])
+    assert n_out == 1  # E8, the responder without a usable date
+
+
 # --------------------------------------------------------------------------- the page
 
 
