@@ -15,8 +15,8 @@ if ui.enough_patients(result, minimum=1):
     state = ui.filter_state_from_widgets()
     groupings = {k: g for k, g in available_groupings(cohort, state.line_cut).items() if not g.post_baseline}
     by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by", persist_state="session")
-    data = cohort if by is None else cohort.assign(**{groupings[by].label: groupings[by].make(cohort)})
-    table = ui.memo("table1", (by,), lambda: characteristics_table(data, by=None if by is None else groupings[by].label))
+    # The grouping key (not its label): the split variable leaves the rows and keeps its order.
+    table = ui.memo("table1", (by,), lambda: characteristics_table(cohort, by=by, line_cut=state.line_cut))
     st.markdown(f"**Patient characteristics** ({result.headline()})")
     st.dataframe(table, hide_index=True, height=min(38 * (len(table) + 1), 1400))
     st.caption(

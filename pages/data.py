@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from sarcoma.ingest import CohortReadError, data_dictionary_markdown, template_csv
+from sarcoma.report import table_to_csv
 from sarcoma.schema import COLUMN_NAMES
 
 ui.require_app()
@@ -70,7 +71,8 @@ issues = report.to_frame()
 if len(issues):
     st.markdown("Every row that was excluded from an endpoint, or whose value was changed, is listed with the reason:")
     st.dataframe(issues, hide_index=True)
-    st.download_button("Download the data-quality report (CSV)", issues.to_csv(index=False).encode("utf-8"), "data_quality_report.csv", "text/csv")
+    # Cells quote the uploaded file: neutralised against spreadsheet formulas like every export.
+    st.download_button("Download the data-quality report (CSV)", table_to_csv(issues), "data_quality_report.csv", "text/csv")
 else:
     st.success("No problems found: every row is analysed for every endpoint.")
 unmatched = list(report.unmatched_columns)

@@ -81,7 +81,7 @@ if ui.enough_patients(result):
     with st.spinner("Assembling the report..."):
         report = ui.memo("report", (options,), lambda: collect_report(
             result, options, cohort_name=ds.name, file_name="" if ds.is_sample else ds.name,
-            adverse_events=getattr(ds.report, "adverse_events", None), quality=ds.report,
+            adverse_events=ui.adverse_events_for(ds, result.subset), quality=ds.report,
         ))
     sections, meta = report
 

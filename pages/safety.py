@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from sarcoma.safety import (
+    SafetyDataError,
     ae_by_term,
     ae_summary,
     biomarker_summary,
@@ -19,17 +20,28 @@ if ui.enough_patients(result, minimum=1):
     cohort = result.subset
     ds = ui.current_dataset()
     events = ui.adverse_events_for(ds, cohort)
+    def show(make, **kwargs) -> None:
+        """One table; a file without the columns it needs gets a note instead of an error."""
+        try:
+            st.dataframe(make(), hide_index=True, **kwargs)
+        except SafetyDataError as exc:
+            st.info(str(exc))
+
     st.subheader("Adverse events")
-    summary = ae_summary(cohort, events)
-    st.dataframe(summary[[c for c in ("measure", "value", "not_recorded", "note") if c in summary]], hide_index=True)
+    try:
+        summary = ae_summary(cohort, events)
+    except SafetyDataError as exc:
+        st.info(str(exc))
+    else:
+        st.dataframe(summary[[c for c in ("measure", "value", "not_recorded", "note") if c in summary]], hide_index=True)
     if events is not None and len(events):
         st.markdown("**Adverse events by term**")
-        st.dataframe(ae_by_term(events), hide_index=True)
+        show(lambda: ae_by_term(events))
     else:
         st.caption("No adverse-event table (one row per event) was provided: event counts by term are not available.")
     st.subheader("Treatment status and discontinuation")
-    st.dataframe(discontinuation_table(cohort), hide_index=True)
+    show(lambda: discontinuation_table(cohort))
     st.subheader("Biomarkers")
-    st.dataframe(biomarker_summary(cohort), hide_index=True)
+    show(lambda: biomarker_summary(cohort))
     st.markdown("**Responders (CR/PR) and their biomarkers** (as the seed's Table 3)")
-    st.dataframe(biomarker_table(cohort), hide_index=True)
+    show(lambda: biomarker_table(cohort))

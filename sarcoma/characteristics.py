@@ -258,7 +258,7 @@ class _Groups:
     drop_variable: str | None
 
 
-def _resolve_by(cohort: pd.DataFrame, by: str | pd.Series) -> _Groups:
+def _resolve_by(cohort: pd.DataFrame, by: str | pd.Series, line_cut: int = DEFAULT_LINE_CUT) -> _Groups:
     grouping: Grouping | None = None
     drop: str | None = None
     if isinstance(by, pd.Series):
@@ -269,7 +269,7 @@ def _resolve_by(cohort: pd.DataFrame, by: str | pd.Series) -> _Groups:
         raw = by
         drop = by.name if isinstance(by.name, str) and by.name in VARIABLES_BY_KEY else None
     elif isinstance(by, str):
-        groupings = make_groupings()
+        groupings = make_groupings(line_cut)
         if by in groupings:
             grouping = groupings[by]
             try:
@@ -402,6 +402,7 @@ def characteristics_long(
     *,
     by: str | pd.Series | None = None,
     variables: Sequence[str] | None = None,
+    line_cut: int = DEFAULT_LINE_CUT,
 ) -> pd.DataFrame:
     """Tidy Table 1: one row per variable x level x column with raw numbers.
 
@@ -411,7 +412,7 @@ def characteristics_long(
     (the printed string).
     """
     _check_cohort(cohort)
-    groups = None if by is None else _resolve_by(cohort, by)
+    groups = None if by is None else _resolve_by(cohort, by, line_cut)
     chosen = _select_variables(cohort, variables)
     if groups is not None and groups.drop_variable is not None and variables is None:
         chosen = [v for v in chosen if v.key != groups.drop_variable]
@@ -472,6 +473,7 @@ def characteristics_tests(
     *,
     by: str | pd.Series,
     variables: Sequence[str] | None = None,
+    line_cut: int = DEFAULT_LINE_CUT,
 ) -> pd.DataFrame:
     """One association test per variable (per yes/no row for multi-flag sections).
 
@@ -479,7 +481,7 @@ def characteristics_tests(
     note. Missing values of the variable and of the grouping are excluded.
     """
     _check_cohort(cohort)
-    groups = _resolve_by(cohort, by)
+    groups = _resolve_by(cohort, by, line_cut)
     chosen = _select_variables(cohort, variables)
     if groups.drop_variable is not None and variables is None:
         chosen = [v for v in chosen if v.key != groups.drop_variable]
@@ -513,6 +515,7 @@ def characteristics_table(
     *,
     by: str | pd.Series | None = None,
     variables: Sequence[str] | None = None,
+    line_cut: int = DEFAULT_LINE_CUT,
 ) -> pd.DataFrame:
     """Table 1 for display: Characteristic / level / "All (N = 72)" [/ "UPS (N = 12)" ... / p].
 
@@ -520,8 +523,8 @@ def characteristics_table(
     seed prints it. With ``by``, the p-value, the test used and any caveat ("note") sit on the
     row of the variable (the header row of categorical sections).
     """
-    long = characteristics_long(cohort, by=by, variables=variables)
-    tests = characteristics_tests(cohort, by=by, variables=variables) if by is not None else None
+    long = characteristics_long(cohort, by=by, variables=variables, line_cut=line_cut)
+    tests = characteristics_tests(cohort, by=by, variables=variables, line_cut=line_cut) if by is not None else None
     group_order = list(dict.fromkeys(long["group"]))
     sizes = long.drop_duplicates("group").set_index("group")["N"]
     headers = {g: f"{g} (N = {int(sizes[g])})" for g in group_order}

@@ -113,6 +113,12 @@ def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
     return make
 
 
+def _histotype(df: pd.DataFrame) -> pd.Series:
+    # A filtered cohort carries "histotype_group" (rare histotypes folded into Other when the
+    # user asked for it): group by what the filter shows, so the two never disagree.
+    return _column("histotype_group" if "histotype_group" in df else "histotype")(df)
+
+
 def _site_head_neck(df: pd.DataFrame) -> pd.Series:
     site = _column("primary_site")(df)
     out = pd.Series(np.where(site == "Head and neck", "Head and neck", "Other sites"), index=df.index, dtype=object)
@@ -149,7 +155,7 @@ def _n_met_sites(df: pd.DataFrame) -> pd.Series:
 def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
     """All grouping variables the pages offer, keyed by a stable identifier."""
     items = [
-        Grouping("histotype", "Histotype", _column("histotype")),
+        Grouping("histotype", "Histotype", _histotype),
         Grouping(
             "line_2",
             f"Line of therapy ({line_levels(line_cut, split_below=False)[0]} vs ≥{line_cut})",

@@ -94,6 +94,8 @@ class GroupedSurvival:
         text = f"{self.test_name}: χ² = {self.test.statistic:.2f}, df = {self.test.df}, {format_p(self.test.p_value)}"
         if self.test.stratified:
             text += " (stratified by centre)"
+        elif self.test_note:  # e.g. stratification asked for but not possible: say so
+            text += f"<br>{self.test_note}"
         if self.small_groups:
             text += f"<br>⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
         return text

@@ -209,6 +209,8 @@ class KMResult:
 
         Times beyond the last observed time give NaN: like R's `summary(survfit, times=)`
         (whose default `extend=FALSE` drops such times) we do not extrapolate past follow-up.
+        Except when the curve has reached 0 (the last patient had the event): S stays 0, which
+        is known, not extrapolated; its confidence limits are NaN, as R gives them at S = 0.
         Negative or missing times are an error. Scalars in, floats out; arrays in, arrays out.
         """
         scalar = np.ndim(t) == 0
@@ -218,9 +220,9 @@ class KMResult:
         idx = np.searchsorted(self.time, tt, side="right") - 1
         beyond = tt > self.time[-1]
         out = []
-        for arr in (self.survival, self.lower, self.upper):
+        for i, arr in enumerate((self.survival, self.lower, self.upper)):
             vals = arr[idx].astype(float)
-            vals[beyond] = np.nan
+            vals[beyond] = 0.0 if i == 0 and self.survival[-1] == 0 else np.nan
             out.append(float(vals[0]) if scalar else vals)
         return SurvivalAt(*out)
 

@@ -257,3 +257,14 @@ def test_unrecognised_required_column_can_be_mapped_by_hand():
     assert not at.exception
     assert headline(at) == "### n = 3 of 3 patients"
     assert any(m.value == "**Data:** odd_headers.csv" for m in at.sidebar.markdown)
+
+
+def test_cohort_split_drops_the_split_variable_and_keeps_its_order():
+    at = start("pages/cohort.py")
+    at.sidebar.number_input(key="line_cut").set_value(2).run()
+    at.selectbox(key="cohort_by").set_value("line").run()
+    table = at.dataframe[0].value
+    # Splitting by line of therapy must not test line against itself (a meaningless p < 0.001).
+    assert not table["Characteristic"].str.startswith("Line of therapy").any()
+    group_columns = [c for c in table.columns if "(N =" in c and not c.startswith("All")]
+    assert [c.split(" (")[0] for c in group_columns] == ["1", "≥2"]

@@ -110,3 +110,11 @@ def test_no_patient_disappears(histos, chosen_histos, chosen_lines, data):
     assert result.n + sum(s.removed for s in result.steps) == n
     if chosen_histos:
         assert set(result.subset["histotype"]) <= chosen_histos
+
+
+def test_folded_histotypes_are_grouped_as_the_filter_shows_them():
+    from sarcoma.groupings import make_groupings
+
+    result = apply_filters(small_cohort(), FilterState(fold_rare_below=2))
+    labels = make_groupings()["histotype"].make(result.subset)
+    assert labels.tolist() == ["UPS", "UPS", "LMS", "LMS", "Other", "Other", "UPS", "LMS"]

@@ -120,3 +120,22 @@ def test_one_group_gives_a_note_not_an_error():
 def test_unknown_endpoint_is_a_clear_error():
     with pytest.raises(ValueError, match="Unknown endpoint"):
         survival_by_group(cohort(), "DFS")
+
+
+def test_rate_after_everyone_progressed_is_zero_not_missing():
+    # Hand example: five UPS patients all progress by 5 months, so PFS at 6 months is exactly
+    # 0% (known), while the LMS patient is censored at 30 months and PFS at 36 is not estimable.
+    df = pd.DataFrame({
+        "patient_id": list("abcdef"), "pfs_months": [1, 2, 3, 4, 5, 30], "pfs_event": [1, 1, 1, 1, 1, 0],
+        "histotype": ["UPS"] * 5 + ["LMS"],
+    })
+    res = survival_by_group(df, "PFS", "histotype", rate_times=(6.0, 36.0)).table.set_index("Group")
+    assert res.loc["UPS", "6-month rate (95% CI)"] == "0.0%"
+    assert res.loc["LMS", "36-month rate (95% CI)"] == "not estimable (beyond follow-up)"
+
+
+def test_stratification_that_cannot_be_done_is_said_on_the_figure_label():
+    df = cohort(seed=7)
+    df.loc[0, "center"] = None
+    res = survival_by_group(df, "OS", "histotype", stratify_by_center=True)
+    assert "Not stratified" in res.test_label()

@@ -305,7 +305,7 @@ def collect_report(
             title = "Patient characteristics"
         else:
             g = groupings[o.table1_by]
-            table = characteristics_table(cohort.assign(**{g.label: g.make(cohort)}), by=g.label)
+            table = characteristics_table(cohort, by=o.table1_by, line_cut=o.line_cut)
             title = f"Patient characteristics by {g.label}"
             facts["table1_by_label"] = g.label
         return [Section("table1", "Patients", title, table=table, notes=(
