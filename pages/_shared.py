@@ -191,8 +191,9 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
         for attr, key in F.items():
             if attr in options and len(options[attr]) > 1:
                 # Values kept from another file or a shared URL that this cohort lacks are dropped.
-                if key in st.session_state:
-                    st.session_state[key] = [v for v in st.session_state[key] or [] if v in options[attr]]
+                kept = [v for v in st.session_state.get(key) or [] if v in options[attr]]
+                if key in st.session_state and kept != list(st.session_state[key] or []):
+                    st.session_state[key] = kept
                 st.multiselect(LABELS[attr], options[attr], key=key, bind="query-params", placeholder="All")
             elif key in st.session_state:
                 st.session_state[key] = []
@@ -203,7 +204,9 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
             lo, hi = age_range
             if AGE_KEY in st.session_state and st.session_state[AGE_KEY]:
                 a, b = st.session_state[AGE_KEY]
-                st.session_state[AGE_KEY] = (min(max(a, lo), hi), max(min(b, hi), lo))
+                clamped = (min(max(a, lo), hi), max(min(b, hi), lo))
+                if clamped != (a, b):  # only when a previous file's range does not fit this one
+                    st.session_state[AGE_KEY] = clamped
             st.slider("Age at ICI start (years)", lo, hi, (lo, hi), key=AGE_KEY, bind="query-params")
         else:
             st.session_state.pop(AGE_KEY, None)
