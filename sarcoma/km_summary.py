@@ -230,20 +230,13 @@ def _summary_table(curves: dict[str, KMResult], rate_times: Sequence[float], min
         }
         if rate_times:
             est = c.survival_at(np.asarray(rate_times, float))
-            s, lo, hi = (np.atleast_1d(np.asarray(x, float)) for x in _unpack(est))
+            s, lo, hi = (np.atleast_1d(np.asarray(x, float)) for x in (est.survival, est.lower, est.upper))
             for i, rt in enumerate(rate_times):
                 row[f"{rt:g}-month rate (95% CI)"] = _rate_text(s[i], lo[i], hi[i])
                 row[f"rate_{rt:g}"] = s[i]
         row["Small group"] = c.n < min_group_size
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _unpack(est: object) -> tuple[object, object, object]:
-    """survival_at may return a tuple (estimate, lower, upper) or an object with those fields."""
-    if isinstance(est, tuple):
-        return est[0], est[1], est[2]
-    return est.survival, est.lower, est.upper
 
 
 def _rate_text(s: float, lo: float, hi: float) -> str:
