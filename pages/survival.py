@@ -43,7 +43,7 @@ if ui.enough_patients(result):
         if res.test_label():
             st.markdown(res.test_label().replace("<br>", "  \n"))
         st.caption(res.methods_note())
-        st.dataframe(res.table[[c for c in res.table.columns if c[0].isupper() or c == "n"]], hide_index=True)
+        st.dataframe(res.display_table(), hide_index=True)
         fu, lo, hi = res.follow_up
         st.markdown(
             f"**Median follow-up** (reverse Kaplan-Meier): {ui.fmt_months(fu, lo, hi)} · "

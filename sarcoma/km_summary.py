@@ -100,6 +100,12 @@ class GroupedSurvival:
             text += f"<br>⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
         return text
 
+    def display_table(self) -> pd.DataFrame:
+        """The summary table as shown: group, n, events, median (95% CI), the fixed-time rates
+        (95% CI) and the small-group flag; the raw numeric columns are left out."""
+        shown = [c for c in self.table.columns if c in ("Group", "n", "Events", "Small group") or c.endswith("(95% CI)") or c.endswith("(95% CI), months")]
+        return self.table[shown]
+
     def methods_note(self) -> str:
         return (
             f"Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[self.conf_type]}. "

@@ -139,3 +139,11 @@ def test_stratification_that_cannot_be_done_is_said_on_the_figure_label():
     df.loc[0, "center"] = None
     res = survival_by_group(df, "OS", "histotype", stratify_by_center=True)
     assert "Not stratified" in res.test_label()
+
+
+def test_display_table_shows_medians_and_fixed_time_rates():
+    res = survival_by_group(cohort(seed=8), "OS", "histotype")
+    assert list(res.display_table().columns) == [
+        "Group", "n", "Events", "Median (95% CI), months",
+        "6-month rate (95% CI)", "12-month rate (95% CI)", "24-month rate (95% CI)", "Small group",
+    ]

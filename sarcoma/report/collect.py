@@ -237,7 +237,7 @@ def _survival_sections(cohort: pd.DataFrame, endpoint: str, o: ReportOptions, st
     grouping = make_groupings(o.line_cut).get(o.survival_grouping or "")
     if grouping is not None and grouping.post_baseline:
         notes.append("This grouping is known only after treatment starts: the comparison favours the responders (guarantee-time bias). Interpret with care.")
-    table = res.table[[c for c in res.table.columns if c[0].isupper() or c == "n"]]
+    table = res.display_table()
     at_risk = res.at_risk.copy()
     at_risk.index.name = "Number at risk (months)"
     return [
