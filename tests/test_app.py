@@ -83,6 +83,7 @@ def test_survival_by_line_shows_the_core_p_value_and_keeps_it_on_endpoint_switch
         assert f"df = {core.test.df}" in label
         shown = at.dataframe[0].value
         assert shown["Median (95% CI), months"].tolist() == core.table["Median (95% CI), months"].tolist()
+        assert shown["12-month rate (95% CI)"].tolist() == core.table["12-month rate (95% CI)"].tolist()
 
 
 def test_age_filter_and_line_cut(cohort):
