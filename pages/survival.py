@@ -46,7 +46,7 @@ if ui.enough_patients(result):
         st.dataframe(res.display_table(), hide_index=True)
         fu, lo, hi = res.follow_up
         st.markdown(
-            f"**Median follow-up** (reverse Kaplan-Meier): {ui.fmt_months(fu, lo, hi)} · "
+            f"**Median follow-up** (reverse Kaplan-Meier on overall survival): {ui.fmt_months(fu, lo, hi)} · "
             f"analysed {res.n_analysed} of {res.n_subset} patients in the selection"
         )
         for ex in res.excluded:

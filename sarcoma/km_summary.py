@@ -78,7 +78,7 @@ class GroupedSurvival:
     test_name: str | None
     test_note: str | None
     conf_type: str
-    follow_up: tuple[float, float, float]
+    follow_up: tuple[float, float, float]  # median follow-up (reverse KM on OS) with 95% CI
     n_subset: int
     excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
     small_groups: tuple[str, ...] = ()
@@ -209,13 +209,27 @@ def survival_by_group(
     elif grouping is not None:
         note = "Only one group in the current selection: no comparison possible."
 
-    fu = median_follow_up(t, e) if len(t) and follow_up and not summary_only else None
-    follow = (fu.median, fu.median_lower, fu.median_upper) if fu is not None else (math.nan,) * 3
+    follow = _follow_up(df) if follow_up and not summary_only else (math.nan,) * 3
     return GroupedSurvival(
         endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,
         at_risk=at_risk, test=result_test, test_name=test_name, test_note=note, conf_type=conf_type,
         follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small,
     )
+
+
+def _follow_up(df: pd.DataFrame) -> tuple[float, float, float]:
+    """Median follow-up of the selection by reverse Kaplan-Meier on OS (deaths censor, the alive
+    are followed), as papers report it (the seed's 20.7 months), whichever endpoint is shown."""
+    tcol, ecol = ENDPOINTS["OS"]
+    if tcol not in df or ecol not in df:
+        return (math.nan,) * 3
+    t = pd.to_numeric(df[tcol], errors="coerce")
+    e = pd.to_numeric(df[ecol], errors="coerce")
+    ok = t.notna() & e.notna()
+    if not ok.any():
+        return (math.nan,) * 3
+    fu = median_follow_up(t[ok].to_numpy(float), e[ok].to_numpy(int))
+    return fu.median, fu.median_lower, fu.median_upper
 
 
 def _scores(levels: list[str]) -> list[float]:

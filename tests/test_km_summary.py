@@ -147,3 +147,11 @@ def test_display_table_shows_medians_and_fixed_time_rates():
         "Group", "n", "Events", "Median (95% CI), months",
         "6-month rate (95% CI)", "12-month rate (95% CI)", "24-month rate (95% CI)", "Small group",
     ]
+
+
+def test_median_follow_up_is_reverse_km_on_os_whatever_endpoint_is_shown():
+    df = cohort(seed=9)
+    ref = KaplanMeierFitter().fit(df["os_months"], 1 - df["os_event"]).median_survival_time_  # lifelines reverse KM
+    for endpoint in ("PFS", "OS"):
+        res = survival_by_group(df, endpoint, "histotype")
+        assert res.follow_up[0] == pytest.approx(ref)
