@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from sarcoma.filters import FilterResult, FilterState, apply_filters, filter_options
-from sarcoma.groupings import level_order, make_groupings
+from sarcoma.groupings import available_groupings, level_order, make_groupings
 from sarcoma.ingest import CohortReadError, load_adverse_events, load_cohort
 from sarcoma.km_summary import GroupedSurvival, survival_by_group
 from sarcoma.plots import PlotStyle, group_colors
@@ -261,6 +261,12 @@ def memo(name: str, key: tuple, compute):
             store.pop(next(iter(store)))
     store[full] = value  # most recently used last
     return value
+
+
+def groupings_for(result: FilterResult) -> dict:
+    """Grouping variables that split the filtered cohort (computed once per filter state)."""
+    cut = filter_state_from_widgets().line_cut
+    return memo("groupings", (cut,), lambda: available_groupings(result.subset, cut))
 
 
 def cached_survival(result: FilterResult, endpoint: str, group: str | None, **options) -> GroupedSurvival:

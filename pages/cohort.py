@@ -4,7 +4,6 @@ import streamlit as st
 
 from pages import _shared as ui
 from sarcoma.characteristics import characteristics_table
-from sarcoma.groupings import available_groupings
 
 ui.require_app()
 
@@ -13,7 +12,7 @@ result = ui.filtered()
 if ui.enough_patients(result, minimum=1):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = {k: g for k, g in available_groupings(cohort, state.line_cut).items() if not g.post_baseline}
+    groupings = {k: g for k, g in ui.groupings_for(result).items() if not g.post_baseline}
     by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by", persist_state="session")
     # The grouping key (not its label): the split variable leaves the rows and keeps its order.
     table = ui.memo("table1", (by,), lambda: characteristics_table(cohort, by=by, line_cut=state.line_cut))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from sarcoma.cox import covariate_options, fit_cox, univariable_cox
-from sarcoma.groupings import available_groupings, level_order
+from sarcoma.groupings import level_order
 from sarcoma.landmark import (
     LANDMARK_RULE,
     has_response_dates,
@@ -28,7 +28,7 @@ result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = available_groupings(cohort, state.line_cut)
+    groupings = ui.groupings_for(result)
     tab_lm, tab_cox, tab_rmst = st.tabs(["Landmark analysis", "Cox regression", "Restricted mean survival time"])
 
     # ------------------------------------------------------------------ landmark

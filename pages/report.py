@@ -12,7 +12,6 @@ import functools
 import streamlit as st
 
 from pages import _shared as ui
-from sarcoma.groupings import available_groupings
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.report import (
     FIGURE_FORMATS,
@@ -50,7 +49,7 @@ if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
     base = options_from_state(st.session_state, line_cut=state.line_cut, presentation=ui.presentation())
-    groupings = available_groupings(cohort, state.line_cut)
+    groupings = ui.groupings_for(result)
 
     with st.expander("Report options", expanded=False):
         st.caption("They start from your choices on the Cohort, Survival, Subgroups and Response pages.")

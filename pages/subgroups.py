@@ -3,7 +3,6 @@
 import streamlit as st
 
 from pages import _shared as ui
-from sarcoma.groupings import available_groupings
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.plots import forest_figure
 from sarcoma.subgroups import ADJUSTMENTS, FOREST_KINDS, forest_rows, subgroup_table
@@ -15,7 +14,7 @@ result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = available_groupings(cohort, state.line_cut)
+    groupings = ui.groupings_for(result)
     c1, c2, c3, c4 = st.columns(4)
     adjust = c1.selectbox("Multiplicity adjustment", list(ADJUSTMENTS), format_func=ADJUSTMENTS.get, key="sg_adjust", persist_state="session")
     min_size = c2.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="sg_min", persist_state="session")

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from pages import _shared as ui
-from sarcoma.groupings import available_groupings
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.plots import km_figure
 
@@ -14,7 +13,7 @@ result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = available_groupings(cohort, state.line_cut)
+    groupings = ui.groupings_for(result)
     c1, c2, c3, c4 = st.columns(4)
     endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="surv_endpoint", persist_state="session")
     # A string sentinel rather than None: a None option is not restored reliably after a page switch.
