@@ -187,7 +187,8 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
                 max_value=50, value=0, step=1, key=FOLD_KEY, bind="query-params",
             )
         partial = FilterState(line_cut=int(st.session_state.get(LINE_CUT_KEY) or 3), fold_rare_below=int(st.session_state.get(FOLD_KEY) or 0))
-        options = filter_options(cohort, partial)
+        # Once per filter state: a rerun for a page widget does not recompute the subset.
+        options = memo("filter_options", (partial,), lambda: filter_options(cohort, partial))
         for attr, key in F.items():
             if attr in options and len(options[attr]) > 1:
                 # Values kept from another file or a shared URL that this cohort lacks are dropped.
@@ -215,7 +216,7 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
         if age_range is None or (state.age_min is not None and state.age_max is not None
                                  and state.age_min <= age_range[0] and state.age_max >= age_range[1]):
             state = replace(state, age_min=None, age_max=None)
-        result = apply_filters(cohort, state)
+        result = memo("apply_filters", (state,), lambda: apply_filters(cohort, state))
         st.markdown(f"### {result.headline()}")
         for line in result.describe():
             st.caption(line)
@@ -224,11 +225,8 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
 
 
 def filtered() -> FilterResult:
-    require_app()
-    result = st.session_state.get(FILTERED_KEY)
-    if result is None:
-        result = sidebar_filters(current_dataset())
-    return result
+    """The filtered cohort of this run (app.py draws the sidebar before every page)."""
+    return st.session_state[FILTERED_KEY]
 
 
 def enough_patients(result: FilterResult, minimum: int = 2) -> bool:
