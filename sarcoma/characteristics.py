@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, Grouping, level_order, line_group, make_groupings
 from sarcoma.schema import (
     HISTOTYPES,
@@ -101,11 +102,7 @@ def format_median_range(median: float, minimum: float, maximum: float) -> str:
 
 def format_p(p: float) -> str:
     """p-value as usually printed: "<0.001", otherwise three decimals; blank when not computed."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    if p < 0.001:
-        return "<0.001"
-    return f"{Decimal(repr(float(p))).quantize(Decimal('0.001'), rounding=ROUND_HALF_UP)}"
+    return p_value_text(p)
 
 
 # --------------------------------------------------------------------------- variables

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
 from sarcoma.schema import ENDPOINTS
 from sarcoma.survival import (
@@ -45,11 +46,10 @@ DEFAULT_MIN_GROUP = 5
 
 def format_p(p: float) -> str:
     """p-value as printed in clinical papers: three decimals, "< 0.001" below that."""
-    if p is None or not math.isfinite(p):
+    text = p_value_text(p)
+    if not text:
         return "p not computed"
-    if p < 0.001:
-        return "p < 0.001"
-    return f"p = {p:.3f}"
+    return "p < 0.001" if text == "<0.001" else f"p = {text}"
 
 
 def endpoint_columns(endpoint: str) -> tuple[str, str]:

@@ -155,3 +155,10 @@ def test_median_follow_up_is_reverse_km_on_os_whatever_endpoint_is_shown():
     for endpoint in ("PFS", "OS"):
         res = survival_by_group(df, endpoint, "histotype")
         assert res.follow_up[0] == pytest.approx(ref)
+
+
+def test_p_values_read_the_same_on_every_page():
+    from sarcoma.characteristics import format_p as table1_p
+
+    # 0.0275 is stored as 0.027499999...; SPSS and Table 1 print 0.028 (half up), so must we.
+    assert format_p(0.0275) == "p = 0.028" and table1_p(0.0275) == "0.028"
