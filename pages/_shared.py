@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from sarcoma.filters import FilterResult, FilterState, apply_filters, filter_options
+from sarcoma.formatting import markdown_escape as md
 from sarcoma.groupings import available_groupings, level_order, make_groupings
 from sarcoma.ingest import CohortReadError, load_adverse_events, load_cohort
 from sarcoma.km_summary import GroupedSurvival, survival_by_group
@@ -173,7 +174,7 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
             "Presentation mode", key=PRESENT_KEY, bind="query-params",
             help="Large fonts, thick lines and a title header for a projector; collapse the sidebar with « to present.",
         )
-        st.markdown(f"**Data:** {ds.name}")
+        st.markdown(f"**Data:** {md(ds.name)}")
         if ds.is_sample:
             st.caption("Synthetic data for demonstration; upload your centre's file on the Data page.")
         st.header("Filters")
@@ -217,9 +218,9 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
                                  and state.age_min <= age_range[0] and state.age_max >= age_range[1]):
             state = replace(state, age_min=None, age_max=None)
         result = memo("apply_filters", (state,), lambda: apply_filters(cohort, state))
-        st.markdown(f"### {result.headline()}")
+        st.markdown(f"### {md(result.headline())}")
         for line in result.describe():
-            st.caption(line)
+            st.caption(md(line))
     st.session_state[FILTERED_KEY] = result
     return result
 
@@ -241,7 +242,7 @@ def enough_patients(result: FilterResult, minimum: int = 2) -> bool:
 
 
 def read_error(exc: CohortReadError) -> None:
-    st.error(str(exc))
+    st.error(md(exc))
 
 
 def memo(name: str, key: tuple, compute):
@@ -347,7 +348,7 @@ def presentation_header() -> None:
     st.html(_PRESENTATION_CSS)
     ds = current_dataset()
     result = st.session_state.get(FILTERED_KEY)
-    st.title(ds.name, anchor=False)
+    st.title(md(ds.name), anchor=False)
     if result is not None:
         filters = "; ".join(result.describe()) or "no filters (whole cohort)"
-        st.subheader(f"{result.headline()} — {filters}", anchor=False)
+        st.subheader(md(f"{result.headline()} — {filters}"), anchor=False)

@@ -16,7 +16,7 @@ if ui.enough_patients(result, minimum=1):
     by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by", persist_state="session")
     # The grouping key (not its label): the split variable leaves the rows and keeps its order.
     table = ui.memo("table1", (by,), lambda: characteristics_table(cohort, by=by, line_cut=state.line_cut))
-    st.markdown(f"**Patient characteristics** ({result.headline()})")
+    st.markdown(f"**Patient characteristics** ({ui.md(result.headline())})")
     st.dataframe(table, hide_index=True, height=min(38 * (len(table) + 1), 1400))
     st.caption(
         "Categorical variables: n (% of all patients in the column); continuous: median (min–max). "

@@ -21,7 +21,7 @@ def mapping_form(headers: list[str], name: str, data: bytes, missing: tuple[str,
     st.markdown("Map a column to a field of the data dictionary if it holds one; leave it unmapped otherwise.")
     choices = {}
     for header in headers:
-        target = st.selectbox(f"“{header}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
+        target = st.selectbox(f"“{ui.md(header)}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
         if target != "(not used)":
             choices[header] = target
     if choices and st.button("Apply column mapping", type="primary"):
@@ -64,7 +64,7 @@ if ds.is_sample:
 
 report = ds.report
 st.subheader("Data-quality report")
-st.markdown(f"**{ds.name}**")
+st.markdown(f"**{ui.md(ds.name)}**")
 st.text(report.summary())
 st.dataframe(report.counts(), hide_index=True)
 issues = report.to_frame()
@@ -82,7 +82,7 @@ if unmatched and not ds.is_sample and uploaded is not None:
 st.subheader("Adverse events (optional)")
 held = ui.uploaded_adverse_events(ds)
 if held is not None:
-    st.caption(f"Adverse-event table: {held[0]}")
+    st.caption(f"Adverse-event table: {ui.md(held[0])}")
     st.text(held[2].summary())
 elif getattr(report, "adverse_events", None) is not None:
     st.caption(f"Adverse-event table read from the workbook sheet: {len(report.adverse_events)} events.")

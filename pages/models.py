@@ -54,17 +54,17 @@ if ui.enough_patients(result):
                     lambda: landmark_analysis(cohort, endpoint, group_key, float(landmark), line_cut=state.line_cut, use_response_dates=use_dates),
                 )
             except SurvivalInputError as exc:
-                st.error(str(exc))
+                st.error(ui.md(exc))
             else:
-                st.info(res.explanation)
+                st.info(ui.md(res.explanation))
                 if res.residual_bias:
-                    st.warning(res.residual_bias)
+                    st.warning(ui.md(res.residual_bias))
                 for note in res.notes:
-                    st.caption(note)
+                    st.caption(ui.md(note))
                 st.subheader("Naive vs landmark")
                 st.dataframe(res.comparison().drop(columns="p_value"), hide_index=True, key="lm_comparison")
                 for ex in res.excluded:
-                    st.caption(f"Not in the landmark analysis: {ex.n} patient(s) — {ex.reason}.")
+                    st.caption(ui.md(f"Not in the landmark analysis: {ex.n} patient(s) — {ex.reason}."))
                 left, right = st.container(), st.container()  # stacked: full width for each figure
                 style = ui.plot_style()
                 with left:
@@ -83,14 +83,14 @@ if ui.enough_patients(result):
                         )
                         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="lm_landmark_fig")
                 if res.landmark.test_note:
-                    st.caption(res.landmark.test_note)
+                    st.caption(ui.md(res.landmark.test_note))
                 if use_dates:
                     try:
                         td = ui.memo("td_cox", (endpoint,), lambda: response_time_dependent_cox(cohort, endpoint))
                     except SurvivalInputError as exc:
-                        st.caption(f"Time-dependent Cox model not computed: {exc}")
+                        st.caption(ui.md(f"Time-dependent Cox model not computed: {exc}"))
                     else:
-                        st.markdown(f"**Response as a time-dependent covariate** (all patients, from ICI start): {td.text()}")
+                        st.markdown(f"**Response as a time-dependent covariate** (all patients, from ICI start): {ui.md(td.text())}")
 
     # ------------------------------------------------------------------ Cox
     with tab_cox:
@@ -132,7 +132,7 @@ if ui.enough_patients(result):
                     forest = model.forest_table()
                     shown = None
             except SurvivalInputError as exc:
-                st.error(str(exc))
+                st.error(ui.md(exc))
             else:
                 if model is not None:
                     st.markdown(
@@ -142,12 +142,12 @@ if ui.enough_patients(result):
                         + ("; stratified by centre" if model.stratified_by_center else "")
                     )
                     if model.epv_warning:
-                        st.warning(model.epv_warning)
+                        st.warning(ui.md(model.epv_warning))
                     if model.ph is not None:
                         for note in model.ph.notes():
-                            st.warning(note)
+                            st.warning(ui.md(note))
                     for note in model.notes:
-                        st.caption(note)
+                        st.caption(ui.md(note))
                 if len(forest):
                     fig = forest_figure(
                         forest, estimate="hr", lower="lower", upper="upper", log_x=True, reference=1.0, flag="small",
@@ -166,7 +166,7 @@ if ui.enough_patients(result):
                     )
                     for note in shown["ph_note"]:
                         if note:
-                            st.warning(note)
+                            st.warning(ui.md(note))
                 st.caption(
                     "Cox proportional hazards regression (lifelines, Efron ties). Proportional-hazards check: "
                     "scaled Schoenfeld residuals against rank of time (lifelines proportional_hazard_test)."
@@ -183,7 +183,7 @@ if ui.enough_patients(result):
         try:
             limit = ui.memo("rmst_limit", (r_endpoint, r_group, state.line_cut), lambda: horizon_limit(cohort, r_endpoint, r_group, line_cut=state.line_cut))
         except SurvivalInputError as exc:
-            st.error(str(exc))
+            st.error(ui.md(exc))
         else:
             r_ref = None
             if r_group is not None:
@@ -200,12 +200,12 @@ if ui.enough_patients(result):
                     lambda: rmst_by_group(cohort, r_endpoint, r_group, float(tau), reference=r_ref, line_cut=state.line_cut),
                 )
             except SurvivalInputError as exc:
-                st.error(str(exc))
+                st.error(ui.md(exc))
             else:
                 frame = table.frame()
                 st.dataframe(frame[[c for c in frame.columns if c[0].isupper() or c in ("n", "p")]], hide_index=True, key="rmst_table")
                 for diff in table.differences.values():
-                    st.markdown(diff.text())
-                st.caption(table.methods_note())
+                    st.markdown(ui.md(diff.text()))
+                st.caption(ui.md(table.methods_note()))
                 for ex in table.excluded:
-                    st.caption(f"Not in the analysis: {ex.n} patient(s) — {ex.reason}.")
+                    st.caption(ui.md(f"Not in the analysis: {ex.n} patient(s) — {ex.reason}."))

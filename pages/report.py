@@ -84,9 +84,9 @@ if ui.enough_patients(result):
         ))
     sections, meta = report
 
-    st.markdown(f"**{meta.cohort_name}** — {meta.n_line()}")
+    st.markdown(f"**{ui.md(meta.cohort_name)}** — {ui.md(meta.n_line())}")
     for line in meta.filter_lines():
-        st.caption(line)
+        st.caption(ui.md(line))
 
     st.subheader("Methods paragraph")
     methods = next(s.text for s in sections if s.key == "methods")
@@ -122,7 +122,7 @@ if ui.enough_patients(result):
     st.subheader("Figures")
     for section in (s for s in sections if s.kind == "figure"):
         cols = st.columns([3, 1, 1, 1])
-        cols[0].markdown(section.title)
+        cols[0].markdown(ui.md(section.title))
         for col, fmt in zip(cols[1:], FIGURE_FORMATS, strict=True):
             col.download_button(
                 fmt.upper(), data=functools.partial(export_figure, section.figure, fmt), file_name=f"{slug(section.key)}.{fmt}",
@@ -132,7 +132,7 @@ if ui.enough_patients(result):
     st.subheader("Tables")
     for section in (s for s in sections if s.kind == "table"):
         cols = st.columns([4, 1, 1])
-        cols[0].markdown(section.title)
+        cols[0].markdown(ui.md(section.title))
         for col, fmt in zip(cols[1:], TABLE_FORMATS, strict=True):
             col.download_button(
                 fmt.upper(), data=functools.partial(export_table, section.table, fmt, sheet_name=section.title),

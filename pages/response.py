@@ -27,13 +27,13 @@ if ui.enough_patients(result, minimum=1):
         outcome = c3.radio("Association test on", ["responder", "best_response"], key="resp_outcome", horizontal=True, persist_state="session",
                            format_func={"responder": "CR/PR vs other", "best_response": "CR / PR / SD / PD"}.get)
         view = ui.memo("response", (by, denominator, outcome), lambda: response_view(cohort, by, denominator=denominator, outcome=outcome, line_cut=state.line_cut))
-        st.markdown(view.headline)
+        st.markdown(ui.md(view.headline))
         st.dataframe(view.display, hide_index=False)
-        st.caption(view.methods)
+        st.caption(ui.md(view.methods))
         if view.association is not None:
-            st.markdown(f"**Association** ({view.association_table_label}): {view.association.describe()}")
+            st.markdown(f"**Association** ({ui.md(view.association_table_label)}): {ui.md(view.association.describe())}")
         elif view.association_note:
-            st.caption(view.association_note)
+            st.caption(ui.md(view.association_note))
         if "best_pct_change" in cohort and cohort["best_pct_change"].notna().any():
             st.subheader("Waterfall plot")
             fig = waterfall_figure(cohort["best_pct_change"], cohort["best_response"], style=ui.plot_style())

@@ -25,13 +25,13 @@ if ui.enough_patients(result, minimum=1):
         try:
             st.dataframe(make(), hide_index=True, **kwargs)
         except SafetyDataError as exc:
-            st.info(str(exc))
+            st.info(ui.md(exc))
 
     st.subheader("Adverse events")
     try:
         summary = ae_summary(cohort, events)
     except SafetyDataError as exc:
-        st.info(str(exc))
+        st.info(ui.md(exc))
     else:
         st.dataframe(summary[[c for c in ("measure", "value", "not_recorded", "note") if c in summary]], hide_index=True)
     if events is not None and len(events):

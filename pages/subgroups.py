@@ -47,5 +47,5 @@ if ui.enough_patients(result):
         )
         st.caption("Hollow squares: groups below the minimum size. Dotted whiskers: CI limit not reached.")
         for note in notes:
-            st.caption(note)
+            st.caption(ui.md(note))
         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="sg_forest")

@@ -40,8 +40,8 @@ if ui.enough_patients(result):
         )
         st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="surv_fig")
         if res.test_label():
-            st.markdown(res.test_label().replace("<br>", "  \n"))
-        st.caption(res.methods_note())
+            st.markdown("  \n".join(ui.md(line) for line in res.test_label().splitlines()))
+        st.caption(ui.md(res.methods_note()))
         st.dataframe(res.display_table(), hide_index=True)
         fu, lo, hi = res.follow_up
         st.markdown(
@@ -49,7 +49,7 @@ if ui.enough_patients(result):
             f"analysed {res.n_analysed} of {res.n_subset} patients in the selection"
         )
         for ex in res.excluded:
-            st.caption(f"Not in the curves: {ex.n} patient(s) — {ex.reason}.")
+            st.caption(ui.md(f"Not in the curves: {ex.n} patient(s) — {ex.reason}."))
         if group_key and groupings[group_key].post_baseline:
             st.warning(
                 "This grouping is known only after treatment starts (response, toxicity). Patients who die "

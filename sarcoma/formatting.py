@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -16,3 +18,35 @@ def p_value_text(p: float | None) -> str:
     if p < 0.001:
         return "<0.001"
     return str(Decimal(repr(float(p))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
+# Text from a file is data. Streamlit renders labels, captions and messages as Markdown (links,
+# images that the browser fetches, LaTeX, :color[...] directives) and Plotly renders a subset of
+# HTML in every label (<a href>, <span style>). Both escapers make such text display literally.
+
+# Characters that start inline markup anywhere in a line: escapes, code, emphasis, strikethrough,
+# links and images ([), raw HTML and autolinks (<), LaTeX ($), Streamlit directives, emoji and
+# icons (:), entities (&), e-mail autolinks (@), table cells (|). A '.' before a letter is
+# escaped too, which breaks 'www.host' autolinks, while numbers such as 0.027 stay readable.
+_INLINE_SPECIAL = re.compile(r"([\\`*_~\[\]<>$:&@|]|\.(?=[^\W\d_]))")
+# Block markup only counts at the start of a line: headings, lists, quotes, ordered lists.
+_BLOCK_START = re.compile(r"^(\d*)([-+#>=]|(?<=\d)[.)])")
+
+
+def markdown_escape(text: object) -> str:
+    """`text` shown literally inside Streamlit Markdown (st.markdown, captions, messages, widget
+    labels). Backslash escapes (CommonMark allows one before any ASCII punctuation) stop links,
+    images the browser would fetch, emphasis, LaTeX and :color[...] directives from forming;
+    line breaks become spaces and edge whitespace goes, so the text cannot start a heading,
+    list or indented code block of its own."""
+    flat = " ".join(str(text).splitlines()).strip()
+    flat = _INLINE_SPECIAL.sub(r"\\\1", flat)
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", flat, count=1)
+
+
+def plotly_text(text: object) -> str:
+    """`text` shown literally in a Plotly label, title or hover: '&', '<' and '>' as entities
+    (Plotly decodes &amp; &lt; &gt; and numeric ones, not &quot;; without '<' no tag can form),
+    '%{' defused so a hovertemplate does not read it as a variable, newlines as Plotly's <br>."""
+    escaped = html.escape(str(text), quote=False).replace("%{", "%&#123;")
+    return "<br>".join(escaped.splitlines())

@@ -88,16 +88,16 @@ class GroupedSurvival:
         return int(sum(c.n for c in self.curves.values()))
 
     def test_label(self) -> str | None:
-        """One line for the figure: test, statistic, df and p, with a small-group warning."""
+        """The test line (plain text, "\n" between lines): test, statistic, df and p, with notes."""
         if self.test is None:
             return self.test_note
         text = f"{self.test_name}: χ² = {self.test.statistic:.2f}, df = {self.test.df}, {format_p(self.test.p_value)}"
         if self.test.stratified:
             text += " (stratified by centre)"
         elif self.test_note:  # e.g. stratification asked for but not possible: say so
-            text += f"<br>{self.test_note}"
+            text += f"\n{self.test_note}"
         if self.small_groups:
-            text += f"<br>⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
+            text += f"\n⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
         return text
 
     def display_table(self) -> pd.DataFrame:

@@ -1,5 +1,9 @@
 """Plotly figure builders: pure functions from computed results to figures.
 
+Every text handed to a builder (titles, group labels, notes) is plain text, "\n" for a line
+break: the builders escape it (`formatting.plotly_text`), because Plotly renders HTML tags such
+as <a href> in labels and group names come from the user's file.
+
 No statistics are computed here: curves, at-risk counts, medians and p-values come from the
 statistics modules, so what a figure shows is what the tables show.
 """
@@ -15,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sarcoma.formatting import plotly_text
 from sarcoma.schema import BEST_RESPONSES, HISTOTYPES, REGIMEN_CLASSES
 
 # Okabe & Ito (2008) colour-blind-safe palette without its yellow (unreadable as text on white),
@@ -188,6 +193,7 @@ def km_figure(
     bins = max(20, min(CENSOR_BINS, CENSOR_BIN_BUDGET // n_curves))
     for label, curve in curves.items():
         color = colors.get(label, OKABE_ITO[0])
+        shown = plotly_text(label)
         if show_ci:
             bt, blo, bhi = _band_xy(curve, max_points)
             fig.add_trace(
@@ -199,7 +205,7 @@ def km_figure(
                     line={"width": 0, "shape": "hv"},
                     hoverinfo="skip",
                     showlegend=False,
-                    legendgroup=label,
+                    legendgroup=shown,
                 ),
                 row=1,
                 col=1,
@@ -207,9 +213,9 @@ def km_figure(
         x, y = _step_xy(curve, max_points)
         fig.add_trace(
             go.Scatter(
-                x=x, y=y, mode="lines", name=label, legendgroup=label,
+                x=x, y=y, mode="lines", name=shown, legendgroup=shown, meta=shown,
                 line={"shape": "hv", "color": color, "width": style.line_width},
-                hovertemplate=f"{label}<br>%{{x:.1f}} months: %{{y:.2f}}<extra></extra>",
+                hovertemplate="%{meta}<br>%{x:.1f} months: %{y:.2f}<extra></extra>",
             ),
             row=1,
             col=1,
@@ -220,10 +226,10 @@ def km_figure(
             if len(ct):
                 fig.add_trace(
                     go.Scatter(
-                        x=ct, y=cs, mode="markers", legendgroup=label, showlegend=False,
+                        x=ct, y=cs, mode="markers", legendgroup=shown, showlegend=False,
                         marker={"symbol": "line-ns-open", "size": style.marker_size, "color": color, "line": {"width": max(1.0, style.line_width / 1.5)}},
-                        customdata=cc,
-                        hovertemplate=f"{label}: %{{customdata:.0f}} censored at %{{x:.1f}} months<extra></extra>",
+                        customdata=cc, meta=shown,
+                        hovertemplate="%{meta}: %{customdata:.0f} censored at %{x:.1f} months<extra></extra>",
                     ),
                     row=1,
                     col=1,
@@ -233,8 +239,8 @@ def km_figure(
                 go.Scatter(
                     x=[0, curve.median, curve.median], y=[0.5, 0.5, 0], mode="lines",
                     line={"dash": "dot", "color": color, "width": max(1.0, style.line_width / 2)},
-                    legendgroup=label, showlegend=False,
-                    hovertemplate=f"{label}: median %{{x:.1f}} months<extra></extra>",
+                    legendgroup=shown, showlegend=False, meta=shown,
+                    hovertemplate="%{meta}: median %{x:.1f} months<extra></extra>",
                 ),
                 row=1,
                 col=1,
@@ -243,15 +249,15 @@ def km_figure(
         _add_at_risk_rows(fig, at_risk, colors, style)
     # A little room left of 0 so the first at-risk numbers clear the group labels.
     x_range = [-0.03 * x_max, x_max * 1.03]
-    fig.update_yaxes(title_text=y_label, range=[-0.02, 1.04], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(title_text=plotly_text(y_label), range=[-0.02, 1.04], tickformat=".0%", row=1, col=1)
     fig.update_xaxes(range=x_range, row=1, col=1)
-    fig.update_xaxes(title_text=x_label, row=2 if n_rows else 1, col=1)
+    fig.update_xaxes(title_text=plotly_text(x_label), row=2 if n_rows else 1, col=1)
     if n_rows:
         fig.update_xaxes(tickvals=list(at_risk.columns), row=1, col=1)
         fig.update_xaxes(tickvals=list(at_risk.columns), range=x_range, row=2, col=1)
     if annotation:
         fig.add_annotation(
-            text=annotation, xref="x domain", yref="y domain", x=0.98, y=0.98,
+            text=plotly_text(annotation), xref="x domain", yref="y domain", x=0.98, y=0.98,
             xanchor="right", yanchor="top", showarrow=False, align="right",
             font={"size": style.font_size}, bgcolor="rgba(255,255,255,0.8)",
         )
@@ -275,7 +281,7 @@ def _add_at_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, colors: Mapping[str
             col=1,
         )
     fig.update_yaxes(
-        tickvals=list(range(len(labels))), ticktext=labels, range=[len(labels) - 0.4, -0.6],
+        tickvals=list(range(len(labels))), ticktext=[plotly_text(lab) for lab in labels], range=[len(labels) - 0.4, -0.6],
         showgrid=False, zeroline=False, title_text="At risk", ticklabelstandoff=8, row=2, col=1,
     )
 
@@ -343,9 +349,9 @@ def forest_figure(
         )
     if reference is not None:
         fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"})
-    fig.update_yaxes(tickvals=y, ticktext=df[label].astype(str).tolist(), showgrid=False)
-    fig.update_xaxes(title_text=x_label, type="log" if log_x else "linear")
-    lines = 2 if df[label].astype(str).str.contains("<br>").any() else 1
+    fig.update_yaxes(tickvals=y, ticktext=[plotly_text(t) for t in df[label].astype(str)], showgrid=False)
+    fig.update_xaxes(title_text=plotly_text(x_label), type="log" if log_x else "linear")
+    lines = 2 if df[label].astype(str).str.contains("\n").any() else 1
     _finish(fig, title, style, None, height=max(300, 80 + int(len(df) * (1.0 + lines) * style.font_size)))
     return fig
 
@@ -385,7 +391,7 @@ def waterfall_figure(
 
 def _finish(fig: go.Figure, title: str, style: PlotStyle, footnote: str | None, height: int | None = None) -> None:
     fig.update_layout(
-        title={"text": title, "y": 0.98, "yanchor": "top"},
+        title={"text": plotly_text(title), "y": 0.98, "yanchor": "top"},
         template=style.template,
         font={"size": style.font_size},
         height=height or style.height,
@@ -394,7 +400,7 @@ def _finish(fig: go.Figure, title: str, style: PlotStyle, footnote: str | None, 
     )
     if footnote:
         fig.add_annotation(
-            text=footnote, xref="paper", yref="paper", x=0, y=0, yshift=-(40 + 2 * style.font_size),
+            text=plotly_text(footnote), xref="paper", yref="paper", x=0, y=0, yshift=-(40 + 2 * style.font_size),
             xanchor="left", yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 4)},
         )
 

@@ -83,6 +83,6 @@ def response_view(
         "Fisher's exact (2×2) or Fisher-Freeman-Halton (r×c) test. Totals are computed from the rows."
     )
     return ResponseView(
-        table=table, display=display, headline=f"**Overall:** {overall.describe()}", methods=methods,
+        table=table, display=display, headline=f"Overall: {overall.describe()}", methods=methods,
         association=assoc, association_table_label=table_label, association_note=note,
     )

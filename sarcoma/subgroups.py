@@ -132,7 +132,7 @@ def forest_rows(
     if kind == "median":
         rows = table.rows[table.rows["endpoint"] == endpoint]
         # Two-line labels keep the plot area wide even at projector font sizes.
-        label = rows["variable_label"] + ":<br>" + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")"
+        label = rows["variable_label"] + ":\n" + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")"
         out = pd.DataFrame({"label": label, "estimate": rows["median"], "lower": rows["median_lower"], "upper": rows["median_upper"], "small": rows["small"]})
         return out.reset_index(drop=True), []
     variables = list(dict.fromkeys(table.rows["variable"]))

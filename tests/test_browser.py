@@ -227,7 +227,7 @@ def page_logrank_line(cohort: pd.DataFrame) -> str:
     t, e = cohort["pfs_months"].astype(float), cohort["pfs_event"].astype(float)
     oracle = logrank_test(t[~late], t[late], e[~late], e[late])
     assert format_p(res.test.p_value) == format_p(oracle.p_value)
-    return label.split("<br>")[0]
+    return label.splitlines()[0]
 
 
 # ---------------------------------------------------------------- page helpers

@@ -134,3 +134,27 @@ def test_km_figure_payload_bounded_with_many_groups_and_bands():
     # Binning keeps every censoring: the hover counts add up to lifelines' censored totals.
     marks = [tr for tr in fig.data if tr.mode == "markers"]
     assert [int(sum(m.customdata)) for m in marks] == [int(c.censored.sum()) for c in curves.values()]
+
+
+def test_labels_from_the_file_reach_plotly_escaped():
+    """A centre or histotype name is data: Plotly must not render it as a link or markup."""
+    from sarcoma.survival import kaplan_meier
+
+    hostile = '<a href="http://evil.example">UPS</a> %{x}'
+    km = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 1])
+    at_risk = pd.DataFrame([[4, 2]], index=[hostile], columns=[0, 2])
+    fig = km_figure({hostile: km}, at_risk=at_risk, title=f"OS — {hostile}", annotation=f"p = 0.5\n{hostile}")
+    escaped = '&lt;a href="http://evil.example"&gt;UPS&lt;/a&gt; %&#123;x}'
+    line = fig.data[0]  # the step line carries the legend name
+    assert line.name == escaped and line.meta == escaped and "%{meta}" in line.hovertemplate
+    assert list(fig.layout.yaxis2.ticktext) == [escaped]  # at-risk row label
+    assert fig.layout.title.text == f"OS — {escaped}"
+    assert fig.layout.annotations[0].text == f"p = 0.5<br>{escaped}"
+    serialised = fig.to_json()
+    assert "<a href" not in serialised and "\\u003ca" not in serialised and "%{x}" not in serialised
+
+
+def test_forest_labels_keep_their_line_break_and_escape_the_rest():
+    rows = pd.DataFrame({"label": ["Centre:\n<b>X</b> (n=3)"], "estimate": [4.0], "lower": [2.0], "upper": [6.0]})
+    fig = forest_figure(rows, estimate="estimate", lower="lower", upper="upper")
+    assert list(fig.layout.yaxis.ticktext) == ["Centre:<br>&lt;b&gt;X&lt;/b&gt; (n=3)"]

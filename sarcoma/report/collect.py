@@ -218,8 +218,8 @@ def km_section_figure(res: GroupedSurvival, options: ReportOptions, style: PlotS
 
 
 def _plain(text: str | None) -> str:
-    """Figure/markdown markup to plain text for notes."""
-    return re.sub(r"\*\*", "", (text or "").replace("<br>", " — "))
+    """A multi-line note (figure text) on one line."""
+    return " — ".join((text or "").splitlines())
 
 
 def _survival_sections(cohort: pd.DataFrame, endpoint: str, o: ReportOptions, style: PlotStyle) -> tuple[list[Section], GroupedSurvival]:
