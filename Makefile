@@ -19,14 +19,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless false
 
-# Debian's chromium drives the browser tests and Plotly's static export.
+# Debian's chromium drives the browser tests and Plotly's static export; strace proves in a test
+# that an export sends nothing off the machine.
+BROWSER_DEPS := chromium strace
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=""; for p in $(BROWSER_DEPS); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "chromium is missing: install Debian's 'chromium' package (sudo apt-get install chromium)"; exit 1; \
-	  fi; }
+	    echo "missing:$$missing - install Debian's packages (sudo apt-get install$$missing)"; exit 1; \
+	  fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -223,8 +223,37 @@ def static_export_running() -> bool:
     return bool(server.is_running() and thread is not None and thread.is_alive())
 
 
+# Chromium phones home on its own (DNS lookups of Google's update, safe-browsing and
+# connectivity hosts) and kaleido's page loads MathJax from cdnjs. Patient figures are exported
+# offline: no background networking, and every host name resolves to "not found", so not even a
+# DNS query leaves the machine (tests/test_report_exports.py proves it with strace).
+OFFLINE_CHROMIUM_FLAGS: tuple[str, ...] = (
+    "--disable-background-networking",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--dns-prefetch-disable",
+    "--no-proxy-server",
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-features=OptimizationHints,MediaRouter,Translate,AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+)
+
+
+def _offline_chromium() -> type:
+    """choreographer's Chromium launcher with the offline flags appended to its command line."""
+    from choreographer.browsers.chromium import Chromium
+
+    class OfflineChromium(Chromium):
+        def get_cli(self) -> list[str]:
+            return [*super().get_cli(), *OFFLINE_CHROMIUM_FLAGS]
+
+    return OfflineChromium
+
+
 def start_static_export() -> None:
-    """Start kaleido's sync server once per process (idempotent, thread-safe)."""
+    """Start kaleido's sync server once per process (idempotent, thread-safe), offline: MathJax
+    off (our figures hold no LaTeX) and Chromium without network access."""
     import kaleido
 
     with _LOCK:
@@ -233,7 +262,7 @@ def start_static_export() -> None:
         _require_browser()
         if _server().is_running():  # started before but its thread died (browser crashed)
             kaleido.stop_sync_server(silence_warnings=True)
-        kaleido.start_sync_server(silence_warnings=True)
+        kaleido.start_sync_server(silence_warnings=True, mathjax=False, browser_cls=_offline_chromium())
 
 
 _WARMED = threading.Event()
