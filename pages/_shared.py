@@ -17,9 +17,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from sarcoma.filters import FilterResult, FilterState, apply_filters, filter_options
+from sarcoma.filters import (
+    FilterResult,
+    FilterState,
+    apply_filters,
+    filter_options,
+    fit_age_range,
+    fit_filters,
+    with_derived_columns,
+)
 from sarcoma.formatting import markdown_escape as md
-from sarcoma.groupings import available_groupings, level_order, make_groupings
+from sarcoma.groupings import available_groupings, level_order, make_groupings, why_not_grouped
 from sarcoma.ingest import CohortReadError, load_adverse_events, load_cohort
 from sarcoma.km_summary import GroupedSurvival, survival_by_group
 from sarcoma.plots import PlotStyle, group_colors
@@ -190,39 +198,70 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
         partial = FilterState(line_cut=int(st.session_state.get(LINE_CUT_KEY) or 3), fold_rare_below=int(st.session_state.get(FOLD_KEY) or 0))
         # Once per filter state: a rerun for a page widget does not recompute the subset.
         options = memo("filter_options", (partial,), lambda: filter_options(cohort, partial))
+        age_bounds = None
+        if "age" in cohort and cohort["age"].notna().any():
+            age_bounds = (int(cohort["age"].min()), int(cohort["age"].max()) + 1)
+        fit_to_data(options, age_bounds)
         for attr, key in F.items():
             if attr in options and len(options[attr]) > 1:
-                # Values kept from another file or a shared URL that this cohort lacks are dropped.
-                kept = [v for v in st.session_state.get(key) or [] if v in options[attr]]
-                if key in st.session_state and kept != list(st.session_state[key] or []):
-                    st.session_state[key] = kept
                 st.multiselect(LABELS[attr], options[attr], key=key, bind="query-params", placeholder="All")
             elif key in st.session_state:
                 st.session_state[key] = []
-        age_range = None
-        if "age" in cohort and cohort["age"].notna().any():
-            age_range = (int(cohort["age"].min()), int(cohort["age"].max()) + 1)
-        if age_range is not None:
-            lo, hi = age_range
-            if AGE_KEY in st.session_state and st.session_state[AGE_KEY]:
-                a, b = st.session_state[AGE_KEY]
-                clamped = (min(max(a, lo), hi), max(min(b, hi), lo))
-                if clamped != (a, b):  # only when a previous file's range does not fit this one
-                    st.session_state[AGE_KEY] = clamped
+        if age_bounds is not None:
+            lo, hi = age_bounds
             st.slider("Age at ICI start (years)", lo, hi, (lo, hi), key=AGE_KEY, bind="query-params")
         else:
             st.session_state.pop(AGE_KEY, None)
         state = filter_state_from_widgets()
         # The full age range is no filter at all (patients without a recorded age stay in).
-        if age_range is None or (state.age_min is not None and state.age_max is not None
-                                 and state.age_min <= age_range[0] and state.age_max >= age_range[1]):
+        if age_bounds is None or (state.age_min is not None and state.age_max is not None
+                                  and state.age_min <= age_bounds[0] and state.age_max >= age_bounds[1]):
             state = replace(state, age_min=None, age_max=None)
         result = memo("apply_filters", (state,), lambda: apply_filters(cohort, state))
         st.markdown(f"### {md(result.headline())}")
         for line in result.describe():
             st.caption(md(line))
+        show_filter_notices()
     st.session_state[FILTERED_KEY] = result
     return result
+
+
+NOTICES_KEY = "filter_notices"
+AGE_BOUNDS_KEY = "_age_bounds"
+
+
+def fit_to_data(options: dict[str, list[str]], age_bounds: tuple[int, int] | None) -> None:
+    """Make the filter widgets' values fit this data before they are drawn (another file, a
+    shared link or a new line cut may hold values this data lacks); every change is noted."""
+    ss = st.session_state
+    state = filter_state_from_widgets()
+    fit = fit_filters(state, options)
+    for attr, key in F.items():
+        if getattr(fit.state, attr) != getattr(state, attr):
+            ss[key] = list(getattr(fit.state, attr))
+    notices = list(fit.notices)
+    if age_bounds is not None:
+        chosen = tuple(ss[AGE_KEY]) if ss.get(AGE_KEY) else None
+        new, notice = fit_age_range(chosen, age_bounds, ss.get(AGE_BOUNDS_KEY))
+        if chosen is not None and new != chosen:
+            ss[AGE_KEY] = tuple(int(v) for v in new)
+        if notice:
+            notices.append(notice)
+        ss[AGE_BOUNDS_KEY] = age_bounds
+    if notices:
+        ss[NOTICES_KEY] = [*ss.get(NOTICES_KEY, []), *notices]
+
+
+def show_filter_notices() -> None:
+    """What changed in the filters and why; stays until the user has read it."""
+    notices = st.session_state.get(NOTICES_KEY)
+    if not notices:
+        return
+    for notice in notices:
+        st.warning(md(notice))
+    if st.button("Understood", key="dismiss_filter_notices"):
+        st.session_state.pop(NOTICES_KEY, None)
+        st.rerun()
 
 
 def filtered() -> FilterResult:
@@ -266,6 +305,27 @@ def groupings_for(result: FilterResult) -> dict:
     """Grouping variables that split the filtered cohort (computed once per filter state)."""
     cut = filter_state_from_widgets().line_cut
     return memo("groupings", (cut,), lambda: available_groupings(result.subset, cut))
+
+
+def grouping_options() -> dict:
+    """Every grouping that splits this dataset before filters: what the pages offer, so a
+    filter that leaves one level never takes a user's choice away (see `grouping_problem`)."""
+    state = filter_state_from_widgets()
+    cohort = current_dataset().cohort
+    return memo("grouping_options", (state.line_cut, state.fold_rare_below),
+                lambda: available_groupings(with_derived_columns(cohort, state), state.line_cut))
+
+
+def grouping_problem(result: FilterResult, key: str | None) -> str | None:
+    """Why the chosen grouping cannot split the current selection (None when it can)."""
+    if key is None:
+        return None
+    return why_not_grouped(result.subset, grouping_options()[key])
+
+
+def not_shown(what: str, reason: str) -> None:
+    """A choice that cannot apply to this selection stays chosen; the page says why."""
+    st.info(md(f"{what}: not shown for this selection, because {reason}. It is shown again when the filters allow it."))
 
 
 def cached_survival(result: FilterResult, endpoint: str, group: str | None, **options) -> GroupedSurvival:

@@ -12,8 +12,11 @@ result = ui.filtered()
 if ui.enough_patients(result, minimum=1):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = {k: g for k, g in ui.groupings_for(result).items() if not g.post_baseline}
+    groupings = {k: g for k, g in ui.grouping_options().items() if not g.post_baseline}
     by = st.selectbox("Split by", [None, *groupings], format_func=lambda k: "No split" if k is None else groupings[k].label, key="cohort_by", persist_state="session")
+    if (problem := ui.grouping_problem(result, by)) is not None:
+        ui.not_shown(f"Split by {groupings[by].label}", problem)
+        by = None
     # The grouping key (not its label): the split variable leaves the rows and keeps its order.
     table = ui.memo("table1", (by,), lambda: characteristics_table(cohort, by=by, line_cut=state.line_cut))
     st.markdown(f"**Patient characteristics** ({ui.md(result.headline())})")

@@ -7,6 +7,8 @@ from sarcoma.ingest import CohortReadError, data_dictionary_markdown, template_c
 from sarcoma.report import table_to_csv
 from sarcoma.schema import COLUMN_NAMES
 
+MAPPING_FORM_MAX = 50  # one dropdown per column: a wide file must not draw thousands
+
 ui.require_app()
 
 st.header("Data")
@@ -16,11 +18,17 @@ ds = ui.current_dataset()
 def mapping_form(headers: list[str], name: str, data: bytes, missing: tuple[str, ...] = ()) -> None:
     """Let the user say which field of the data dictionary an unrecognised column holds."""
     st.subheader("Columns that were not recognised")
+    headers = list(dict.fromkeys(headers))  # a header used twice is one choice (widget keys are unique)
     if missing:
         st.markdown("The analysis needs: " + ", ".join(f"`{m}`" for m in missing) + ". Map the column that holds each of them.")
     st.markdown("Map a column to a field of the data dictionary if it holds one; leave it unmapped otherwise.")
+    if len(headers) > MAPPING_FORM_MAX:
+        st.caption(
+            f"The file has {len(headers)} unrecognised columns; the first {MAPPING_FORM_MAX} are listed. Remove the "
+            "columns the analysis does not need (notes, free text) before exporting, to map the rest."
+        )
     choices = {}
-    for header in headers:
+    for header in headers[:MAPPING_FORM_MAX]:
         target = st.selectbox(f"“{ui.md(header)}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
         if target != "(not used)":
             choices[header] = target

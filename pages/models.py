@@ -19,7 +19,23 @@ from sarcoma.plots import forest_figure, km_figure
 from sarcoma.rmst import horizon_limit, rmst_by_group
 from sarcoma.survival import SurvivalInputError
 
+RMST_MIN_HORIZON = 1.0  # months: a slider from 0.5 needs room above it
 ENDPOINT_NAMES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
+
+
+
+def reference_choice(where, key: str, widget_key: str, label: str | None = None):
+    """Reference level among the dataset's levels, so a filter never changes it silently; a
+    reference the selection lacks stays chosen and the default is used until it is back."""
+    grouping = groupings[key]
+    levels = ui.memo("levels_all", (key,), lambda: level_order(grouping.make(ui.current_dataset().cohort), grouping))
+    chosen = where.selectbox(label or f"Reference for {grouping.label}", levels, key=widget_key)
+    present = set(grouping.make(cohort).dropna().unique())
+    if chosen in present:
+        return chosen
+    ui.not_shown(f"Reference {chosen} for {grouping.label}", "no patient of this selection is in that group; the default reference is used instead")
+    return None
+
 
 ui.require_app()
 
@@ -28,7 +44,7 @@ result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = ui.groupings_for(result)
+    groupings = ui.grouping_options()
     tab_lm, tab_cox, tab_rmst = st.tabs(["Landmark analysis", "Cox regression", "Restricted mean survival time"])
 
     # ------------------------------------------------------------------ landmark
@@ -40,15 +56,18 @@ if ui.enough_patients(result):
             c1, c2, c3 = st.columns(3)
             endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="lm_endpoint")
             group_key = c2.selectbox("Grouping", list(post), format_func=lambda k: post[k].label, key="lm_group")
+            problem = ui.grouping_problem(result, group_key)
             suggested = suggest_landmark(cohort, endpoint)
             landmark = c3.number_input(
-                "Landmark (months after ICI start)", min_value=0.5, max_value=60.0, value=suggested, step=0.5, key="lm_months"
+                "Landmark (months after ICI start)", min_value=0.5, max_value=60.0, value=min(max(float(suggested), 0.5), 60.0), step=0.5, key="lm_months"
             )
             st.caption(f"{LANDMARK_RULE} Suggested for this selection and endpoint: {suggested:g} months.")
             use_dates = False
             if group_key == "responder" and has_response_dates(cohort):
                 use_dates = st.toggle("Classify response at the landmark from the response dates", value=True, key="lm_dates")
             try:
+                if problem is not None:
+                    raise SurvivalInputError(f"{post[group_key].label} cannot split this selection: {problem}.")
                 res = ui.memo(
                     "landmark", (endpoint, group_key, float(landmark), use_dates, state.line_cut),
                     lambda: landmark_analysis(cohort, endpoint, group_key, float(landmark), line_cut=state.line_cut, use_response_dates=use_dates),
@@ -94,7 +113,8 @@ if ui.enough_patients(result):
 
     # ------------------------------------------------------------------ Cox
     with tab_cox:
-        options = covariate_options(cohort, state.line_cut)
+        options = ui.memo("cox_options", (state.line_cut,), lambda: covariate_options(ui.current_dataset().cohort, state.line_cut))
+        usable = covariate_options(cohort, state.line_cut)
         c1, c2, c3 = st.columns(3)
         cox_endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="cox_endpoint")
         mode = c2.radio("Model", ["univariable", "multivariable"], horizontal=True, key="cox_mode", format_func=str.capitalize)
@@ -104,11 +124,14 @@ if ui.enough_patients(result):
         stratify = st.toggle(
             "Stratify by centre (separate baseline hazard per centre)", value=False, key="cox_strata", disabled="center" not in cohort
         )
+        for key in [k for k in covs if k not in usable]:
+            ui.not_shown(options[key], "it takes a single value in this selection")
+        covs = [k for k in covs if k in usable]
         refs = {}
         ref_cols = st.columns(3)
         for i, key in enumerate(k for k in covs if k in groupings):
-            levels = level_order(groupings[key].make(cohort), groupings[key])
-            refs[key] = ref_cols[i % 3].selectbox(f"Reference for {groupings[key].label}", levels, key=f"cox_ref_{key}")
+            if (ref := reference_choice(ref_cols[i % 3], key, f"cox_ref_{key}")) is not None:
+                refs[key] = ref
         if not covs:
             st.info("Choose at least one covariate.")
         else:
@@ -180,6 +203,9 @@ if ui.enough_patients(result):
             "Compare by", [None, *groupings], format_func=lambda k: "No grouping (all patients)" if k is None else groupings[k].label,
             key="rmst_group",
         )
+        if (problem := ui.grouping_problem(result, r_group)) is not None:
+            ui.not_shown(f"Compare by {groupings[r_group].label}", problem)
+            r_group = None
         try:
             limit = ui.memo("rmst_limit", (r_endpoint, r_group, state.line_cut), lambda: horizon_limit(cohort, r_endpoint, r_group, line_cut=state.line_cut))
         except SurvivalInputError as exc:
@@ -187,25 +213,30 @@ if ui.enough_patients(result):
         else:
             r_ref = None
             if r_group is not None:
-                levels = level_order(groupings[r_group].make(cohort), groupings[r_group])
-                r_ref = c3.selectbox("Reference group", levels, key="rmst_ref")
-            tau = st.slider(
-                "Horizon τ (months)", min_value=0.5, max_value=max(float(limit), 0.5),
-                value=min(12.0, max(float(limit), 0.5)), step=0.5, key="rmst_tau",
-                help="RMST is the area under the Kaplan-Meier curve up to τ. τ may not exceed the follow-up of any group.",
-            )
-            try:
-                table = ui.memo(
-                    "rmst", (r_endpoint, r_group, r_ref, float(tau), state.line_cut),
-                    lambda: rmst_by_group(cohort, r_endpoint, r_group, float(tau), reference=r_ref, line_cut=state.line_cut),
-                )
-            except SurvivalInputError as exc:
-                st.error(ui.md(exc))
+                r_ref = reference_choice(c3, r_group, "rmst_ref", label="Reference group")
+            if limit < RMST_MIN_HORIZON:
+                st.info(ui.md(
+                    f"Restricted mean survival time needs a horizon of at least {RMST_MIN_HORIZON:g} month within every "
+                    f"group's follow-up; in this selection the longest possible horizon is {limit:.2g} months."
+                ))
             else:
-                frame = table.frame()
-                st.dataframe(frame[[c for c in frame.columns if c[0].isupper() or c in ("n", "p")]], hide_index=True, key="rmst_table")
-                for diff in table.differences.values():
-                    st.markdown(ui.md(diff.text()))
-                st.caption(ui.md(table.methods_note()))
-                for ex in table.excluded:
-                    st.caption(ui.md(f"Not in the analysis: {ex.n} patient(s) — {ex.reason}."))
+                tau = st.slider(
+                    "Horizon τ (months)", min_value=0.5, max_value=float(limit),
+                    value=min(12.0, float(limit)), step=0.5, key="rmst_tau",
+                    help="RMST is the area under the Kaplan-Meier curve up to τ. τ may not exceed the follow-up of any group.",
+                )
+                try:
+                    table = ui.memo(
+                        "rmst", (r_endpoint, r_group, r_ref, float(tau), state.line_cut),
+                        lambda: rmst_by_group(cohort, r_endpoint, r_group, float(tau), reference=r_ref, line_cut=state.line_cut),
+                    )
+                except SurvivalInputError as exc:
+                    st.error(ui.md(exc))
+                else:
+                    frame = table.frame()
+                    st.dataframe(frame[[c for c in frame.columns if c[0].isupper() or c in ("n", "p")]], hide_index=True, key="rmst_table")
+                    for diff in table.differences.values():
+                        st.markdown(ui.md(diff.text()))
+                    st.caption(ui.md(table.methods_note()))
+                    for ex in table.excluded:
+                        st.caption(ui.md(f"Not in the analysis: {ex.n} patient(s) — {ex.reason}."))

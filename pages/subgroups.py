@@ -14,15 +14,19 @@ result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = ui.groupings_for(result)
+    groupings = ui.grouping_options()
     c1, c2, c3, c4 = st.columns(4)
     adjust = c1.selectbox("Multiplicity adjustment", list(ADJUSTMENTS), format_func=ADJUSTMENTS.get, key="sg_adjust", persist_state="session")
     min_size = c2.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="sg_min", persist_state="session")
     test = c3.selectbox("Test", [t for t in TESTS if t != "trend"], format_func=TESTS.get, key="sg_test", persist_state="session")
     conf_type = c4.selectbox("Median CI", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="sg_ci", persist_state="session")
     chosen = st.multiselect("Variables", list(groupings), default=list(groupings), format_func=lambda k: groupings[k].label, key="sg_vars", persist_state="session")
+    problems = {k: p for k in chosen if (p := ui.grouping_problem(result, k)) is not None}
+    for key, problem in problems.items():
+        ui.not_shown(groupings[key].label, problem)
+    chosen = [k for k in chosen if k not in problems]
     if not chosen:
-        st.info("Choose at least one variable.")
+        st.info("Choose at least one variable that splits this selection into groups.")
     else:
         table = ui.memo(
             "subgroups", (tuple(chosen), adjust, int(min_size), test, conf_type),

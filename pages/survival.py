@@ -13,7 +13,7 @@ result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
     state = ui.filter_state_from_widgets()
-    groupings = ui.groupings_for(result)
+    groupings = ui.grouping_options()
     c1, c2, c3, c4 = st.columns(4)
     endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="surv_endpoint", persist_state="session")
     # A string sentinel rather than None: a None option is not restored reliably after a page switch.
@@ -23,6 +23,9 @@ if ui.enough_patients(result):
         key="surv_group", persist_state="session",
     )
     group_key = None if group_choice in (None, ui.NO_GROUPING) else group_choice
+    if (problem := ui.grouping_problem(result, group_key)) is not None:
+        ui.not_shown(f"Compare by {groupings[group_key].label}", problem)
+        group_key = None  # all patients of the selection, until the grouping applies again
     test = c3.selectbox("Test", list(TESTS), format_func=TESTS.get, key="surv_test", persist_state="session")
     conf_type = c4.selectbox("Confidence intervals", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="surv_ci", persist_state="session")
     o1, o2, o3 = st.columns(3)

@@ -195,6 +195,64 @@ def apply_filters(cohort: pd.DataFrame, state: FilterState) -> FilterResult:
     return FilterResult(subset=subset, n=int(keep.sum()), n_total=len(derived), steps=tuple(steps))
 
 
+@dataclass(frozen=True)
+class FilterFit:
+    """A filter state made to fit a cohort's values, with one notice per change."""
+
+    state: FilterState
+    notices: tuple[str, ...] = ()
+
+
+_CHOICE_LABELS = {attr: label for attr, (_column, label) in CATEGORICAL_FILTERS.items()} | {"lines": "Line of therapy"}
+
+
+def fit_filters(state: FilterState, options: dict[str, list[str]]) -> FilterFit:
+    """Drop chosen values this cohort does not have (another file's histotype, a line group of
+    another cut), saying which: a filter never loses a value silently. A filter left with no
+    value is removed, and the notice says so, because an empty choice means "all patients"."""
+    changes: dict[str, tuple[str, ...]] = {}
+    notices = []
+    for attr in _CHOICE_LABELS:
+        chosen = getattr(state, attr)
+        if not chosen:
+            continue
+        have = set(options.get(attr, ()))
+        kept = tuple(v for v in chosen if v in have)
+        if kept == chosen:
+            continue
+        gone = ", ".join(v for v in chosen if v not in have)
+        label = _CHOICE_LABELS[attr]
+        if kept:
+            notices.append(f"{label}: {gone} is not in this data and was taken out of the filter.")
+        else:
+            notices.append(f"{label}: {gone} is not in this data, so the {label.lower()} filter was removed (all patients).")
+        changes[attr] = kept
+    return FilterFit(replace(state, **changes), tuple(notices))
+
+
+def fit_age_range(
+    chosen: tuple[float, float] | None,
+    bounds: tuple[float, float],
+    previous_bounds: tuple[float, float] | None,
+) -> tuple[tuple[float, float], str | None]:
+    """An age range for a cohort whose ages span `bounds`, and a notice when it changed.
+
+    The full range of the previous data meant "no age filter": it becomes this cohort's full
+    range (a paediatric file after the sample keeps every child). A range overlapping `bounds`
+    is clipped to them, which selects the same patients. A range outside them selects nobody and
+    is reset to the full range, with a notice."""
+    lo, hi = bounds
+    if chosen is None or (previous_bounds is not None and tuple(chosen) == tuple(previous_bounds)):
+        return (lo, hi), None
+    a, b = chosen
+    if b < lo or a > hi:
+        return (lo, hi), (
+            f"Age: {_num_to_str(a)} to {_num_to_str(b)} years is outside this data's ages "
+            f"({_num_to_str(lo)} to {_num_to_str(hi)}), so the age filter was removed (all patients)."
+        )
+    return (max(a, lo), min(b, hi)), None
+
+
 def clear(state: FilterState) -> FilterState:
     """Remove all selections but keep the display options (line cut, folding)."""
     return replace(FilterState(), line_cut=state.line_cut, fold_rare_below=state.fold_rare_below)

@@ -184,17 +184,26 @@ def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
     return {g.key: g for g in items}
 
 
+def why_not_grouped(cohort: pd.DataFrame, grouping: Grouping) -> str | None:
+    """Why `grouping` cannot split `cohort` into groups, in plain words; None when it can.
+
+    A page keeps a user's grouping chosen while filters leave a single level, and says this
+    reason instead; the grouping applies again as soon as the filters allow it."""
+    try:
+        labels = grouping.make(cohort)
+    except KeyError:
+        return f"the file has no column for {grouping.label.lower()}"
+    levels = labels.dropna().unique()
+    if len(levels) == 0:
+        return f"no patient in this selection has a recorded value for {grouping.label.lower()}"
+    if len(levels) == 1:
+        return f"every patient in this selection has the same {grouping.label.lower()} ({levels[0]})"
+    return None
+
+
 def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
     """Groupings that split this cohort into at least two groups."""
-    out = {}
-    for key, g in make_groupings(line_cut).items():
-        try:
-            labels = g.make(cohort)
-        except KeyError:
-            continue
-        if labels.dropna().nunique() >= 2:
-            out[key] = g
-    return out
+    return {key: g for key, g in make_groupings(line_cut).items() if why_not_grouped(cohort, g) is None}
 
 
 def level_order(labels: pd.Series, grouping: Grouping | None = None) -> list[str]:

@@ -5,7 +5,14 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sarcoma.filters import FilterState, apply_filters, filter_options, histotype_display
+from sarcoma.filters import (
+    FilterState,
+    apply_filters,
+    filter_options,
+    fit_age_range,
+    fit_filters,
+    histotype_display,
+)
 from sarcoma.groupings import level_order, line_group, make_groupings, responder
 
 
@@ -118,3 +125,40 @@ def test_folded_histotypes_are_grouped_as_the_filter_shows_them():
     result = apply_filters(small_cohort(), FilterState(fold_rare_below=2))
     labels = make_groupings()["histotype"].make(result.subset)
     assert labels.tolist() == ["UPS", "UPS", "LMS", "LMS", "Other", "Other", "UPS", "LMS"]
+
+
+# ---------------------------------------------------------------- fitting filters to new data
+
+_VALUES = st.lists(st.sampled_from(["UPS", "LMS", "ASPS", "AS", "Other"]), unique=True, max_size=4)
+
+
+@given(chosen=_VALUES, available=_VALUES)
+def test_fit_filters_keeps_only_available_values_and_says_what_it_dropped(chosen, available):
+    fit = fit_filters(FilterState(histotypes=tuple(chosen)), {"histotypes": available})
+    assert set(fit.state.histotypes) == set(chosen) & set(available)
+    assert list(fit.state.histotypes) == [v for v in chosen if v in available]  # order kept
+    dropped = [v for v in chosen if v not in available]
+    assert len(fit.notices) == (1 if dropped else 0)
+    if dropped:
+        assert ", ".join(dropped) in fit.notices[0]
+        assert ("filter was removed" in fit.notices[0]) == (not fit.state.histotypes)
+
+
+def test_fit_filters_leaves_unfiltered_variables_and_display_options_alone():
+    state = FilterState(lines=("≥3",), line_cut=4, fold_rare_below=3)
+    fit = fit_filters(state, {"lines": ["1", "2", "3", "≥4"]})
+    assert fit.state == FilterState(line_cut=4, fold_rare_below=3)
+    assert fit.notices == ("Line of therapy: ≥3 is not in this data, so the line of therapy filter was removed (all patients).",)
+
+
+def test_fit_age_range_cases():
+    # The previous file's full range was no filter: the new full range, silently.
+    assert fit_age_range((16, 96), (2, 16), (16, 96)) == ((2, 16), None)
+    assert fit_age_range(None, (2, 16), None) == ((2, 16), None)
+    # A narrowed range that overlaps: clipped, which selects the same patients.
+    assert fit_age_range((40, 60), (10, 50), (16, 96)) == ((40, 50), None)
+    assert fit_age_range((20, 30), (10, 50), (16, 96)) == ((20, 30), None)
+    # Outside the new ages: it would select nobody; reset and said.
+    new, notice = fit_age_range((40, 60), (2, 16), (16, 96))
+    assert new == (2, 16)
+    assert notice == "Age: 40 to 60 years is outside this data's ages (2 to 16), so the age filter was removed (all patients)."
