@@ -556,6 +556,40 @@ def test_every_page_renders_on_the_sample_cohort(chromium: Browser, app: App):
         page.context.close()
 
 
+def test_a_hostile_file_fetches_nothing_and_links_nothing(chromium: Browser, app: App):
+    """Markdown/HTML payloads in cells, headers and the file name, on every page of a real
+    browser: no request leaves the server's origin, no image or link from the file appears."""
+    from tests.test_app_hostile import hostile_csv
+
+    page = new_page(chromium)
+    outside: list[str] = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((app.url, "data:", "blob:")) else None)
+    try:
+        open_url(page, app, app.url)
+        uploader = main(page).get_by_test_id("stFileUploader").filter(has_text=COHORT_UPLOADER)
+        name = "<b>centre</b> ![f](beacon.png).csv"
+        uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            {"name": name, "mimeType": "text/csv", "buffer": hostile_csv()}
+        )
+        expect_headline(page, "n = 24 of 24 patients")
+        expect(sidebar(page).get_by_text(f"Data: {name}", exact=True)).to_have_count(1)  # shown as typed
+        for title in PAGES:
+            go_to(page, app, title)
+            if title == "Survival":
+                choose(page, "Compare by", "Centre")
+                settle(page, app)
+                legend = main(page).get_by_test_id("stPlotlyChart").locator(".legendtext")
+                expect(legend.filter(has_text='<a href="http://evil.example">UPS</a>')).to_have_count(1)
+            expect(page.locator("img[src*='127.0.0.1:9'], img[src*='beacon'], img[src*='evil']")).to_have_count(0)
+            expect(page.locator("a[href*='evil'], a[href*='127.0.0.1:9'], svg a")).to_have_count(0)
+            expect(main(page).locator("strong", has_text="bold")).to_have_count(0)
+            if title == "Survival":
+                shot(page, "hostile_survival")
+        assert outside == []
+    finally:
+        page.context.close()
+
+
 # ---------------------------------------------------------------- tumour-board outputs
 
 

@@ -396,6 +396,7 @@ def test_page_shows_what_the_core_computes(monkeypatch):
 
     from sarcoma.cox import fit_cox, univariable_cox
     from sarcoma.filters import FilterState, apply_filters
+    from sarcoma.formatting import markdown_escape
     from sarcoma.groupings import level_order, make_groupings
     from sarcoma.ingest import load_cohort
     from sarcoma.rmst import horizon_limit, rmst_by_group
@@ -412,13 +413,14 @@ def test_page_shows_what_the_core_computes(monkeypatch):
     lm = suggest_landmark(cohort, "PFS")
     assert at.number_input(key="lm_months").value == lm
     res = landmark_analysis(cohort, "PFS", "responder", lm)
-    assert at.info[0].value == res.explanation
-    assert res.residual_bias in [w.value for w in at.warning]
+    # Pages show the core's text escaped for Markdown (file text is data).
+    assert at.info[0].value == markdown_escape(res.explanation)
+    assert markdown_escape(res.residual_bias) in [w.value for w in at.warning]
     shown = at.dataframe[0].value  # tabs render in order: landmark, Cox, RMST (one table each)
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), res.comparison().drop(columns="p_value"))
     captions = [c.value for c in at.caption]
     for ex in res.excluded:
-        assert f"Not in the landmark analysis: {ex.n} patient(s) — {ex.reason}." in captions
+        assert markdown_escape(f"Not in the landmark analysis: {ex.n} patient(s) — {ex.reason}.") in captions
 
     # Cox tab, defaults: univariable, line of therapy and age, first level as reference.
     g = make_groupings()["line_2"]
@@ -441,7 +443,7 @@ def test_page_shows_what_the_core_computes(monkeypatch):
     at.run()
     assert not at.exception
     res6 = landmark_analysis(cohort, "OS", "any_ae", 6.0)
-    assert at.info[0].value == res6.explanation
+    assert at.info[0].value == markdown_escape(res6.explanation)
     assert "within the first 6 months" in res6.explanation
 
     # A landmark beyond follow-up is explained, not a traceback (longest PFS in the sample: 54.7).
@@ -459,6 +461,6 @@ def test_page_shows_what_the_core_computes(monkeypatch):
     h = make_groupings()["histotype"]
     refs = {"line_2": level_order(g.make(cohort), g)[0], "histotype": level_order(h.make(cohort), h)[0]}
     model = fit_cox(cohort, "PFS", ["line_2", "age", "histotype"], references=refs)
-    assert model.epv_warning in [w.value for w in at.warning]
+    assert markdown_escape(model.epv_warning) in [w.value for w in at.warning]
     # The landmark tab shows an error now, so the Cox table is the second-to-last table.
     pd.testing.assert_frame_equal(at.dataframe[-2].value.reset_index(drop=True), model.display())

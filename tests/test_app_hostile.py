@@ -1,0 +1,117 @@
+"""AppTest: a file whose text cells, headers and name carry Markdown and HTML payloads is shown
+literally on every page: no exception, and no payload reaches Markdown or Plotly unescaped.
+
+Markdown is what Streamlit renders in st.markdown, captions, messages, titles and widget labels
+(an image there makes the browser fetch an outside URL); Plotly renders HTML tags in legends,
+ticks, titles and hovers. Table cells (st.dataframe) are plain text and not checked.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
+PAGES = ("data", "cohort", "survival", "subgroups", "response", "safety", "models", "report")
+
+IMAGE = "![x](http://127.0.0.1:9/beacon.png)"
+LINK = '<a href="http://evil.example">UPS</a>'
+MARKUP = "**bold** :red[x] $\\LaTeX$ [y](http://evil.example)"
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+PAYLOADS = (IMAGE, LINK, MARKUP, FORMULA)
+HEADER = "![h](http://127.0.0.1:9/header.png)"
+FILE_NAME = "<b>centre</b> ![f](http://127.0.0.1:9/name.png).csv"
+UNESCAPED_MARKUP = re.compile(r"(?<!\\)\]\(|(?<!\\)<[a-z/]|(?<!\\):red\[")
+TEXT_KINDS = ("markdown", "caption", "error", "warning", "info", "success", "title", "header", "subheader")
+WIDGET_KINDS = ("selectbox", "multiselect", "radio", "slider", "number_input", "toggle", "button", "checkbox")
+
+
+def hostile_csv() -> bytes:
+    """24 sample patients with payloads in the centre, histotype, regimen, discontinuation and
+    biomarker text columns, and an unrecognised column whose header is a payload."""
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).iloc[:24].copy()
+    raw["center"] = [PAYLOADS[i % 4] for i in range(len(raw))]
+    raw["histotype"] = [LINK if i < 6 else h for i, h in enumerate(raw["histotype"])]
+    raw["regimen"] = [MARKUP if i < 5 else r for i, r in enumerate(raw["regimen"])]
+    raw["discontinuation_reason"] = [IMAGE if i < 3 else r for i, r in enumerate(raw["discontinuation_reason"])]
+    raw["pdl1"] = [MARKUP if i < 2 else v for i, v in enumerate(raw["pdl1"])]
+    raw[HEADER] = "free text"
+    buf = io.StringIO()
+    raw.to_csv(buf, index=False)
+    return buf.getvalue().encode()
+
+
+def shown_texts(at: AppTest) -> list[tuple[str, str]]:
+    """Every Markdown-rendered string on the page and in the sidebar, with its element kind."""
+    out = []
+    for kind in TEXT_KINDS:
+        out += [(kind, str(el.value)) for el in at.get(kind)]
+    for kind in WIDGET_KINDS:
+        for el in at.get(kind):
+            out += [(f"{kind} label", str(el.label))]
+            if getattr(el, "help", None):
+                out += [(f"{kind} help", str(el.help))]
+    out += [("tab", str(t.label)) for t in at.get("tab")]
+    out += [("expander", str(e.label)) for e in at.get("expandable")]
+    return out
+
+
+def plotly_specs(at: AppTest) -> list[str]:
+    return [json.loads(el.proto.spec) and el.proto.spec for el in at.get("plotly_chart")]
+
+
+def assert_nothing_unescaped(at: AppTest, page: str) -> None:
+    for kind, text in shown_texts(at):
+        for payload in (*PAYLOADS, HEADER, FILE_NAME):
+            assert payload not in text, (page, kind, text)
+        # Markup that only forms from unescaped characters: a link/image target, a tag, a directive.
+        assert not UNESCAPED_MARKUP.search(text), (page, kind, text)
+    for spec in plotly_specs(at):
+        for tag in ("<a ", "<b>", "\\u003ca ", "\\u003cb\\u003e"):
+            assert tag not in spec, (page, tag)
+
+
+@pytest.fixture(scope="module")
+def hostile_app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader(key="upload").set_value((FILE_NAME, hostile_csv(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_the_hostile_file_literally(hostile_app: AppTest, page: str):
+    at = hostile_app
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page == "survival":
+        at.selectbox(key="surv_group").set_value("center").run()
+        assert len(at.get("plotly_chart")) == 1
+    if page == "cohort":
+        at.selectbox(key="cohort_by").set_value("center").run()
+    if page == "subgroups":
+        assert "center" in at.multiselect(key="sg_vars").value
+    assert not at.exception, [e.value for e in at.exception]
+    assert_nothing_unescaped(at, page)
+
+
+def test_the_payloads_did_reach_the_pages(hostile_app: AppTest):
+    """The test above is not vacuous: the payloads are on the pages, escaped."""
+    at = hostile_app
+    at.switch_page("pages/survival.py")
+    at.run()
+    at.selectbox(key="surv_group").set_value("center").run()
+    spec = plotly_specs(at)[0]
+    assert "&lt;a href=" in spec or "\\u0026lt;a href=" in spec
+    sidebar = " ".join(str(m.value) for m in at.sidebar.markdown)
+    assert "\\!\\[f\\]" in sidebar or "!\\[f\\]" in sidebar  # the file name, escaped
