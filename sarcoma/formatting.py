@@ -33,6 +33,14 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_~\[\]<>$:&@|]|\.(?=[^\W\d_]))")
 _BLOCK_START = re.compile(r"^(\d*)([-+#>=]|(?<=\d)[.)])")
 
 
+# Streamlit's renderer finds some patterns in the text after escapes are resolved (GFM autolink
+# literals such as http://x, www.x and a@b.c; emoji and icon shortcodes such as :smile:), so a
+# backslash cannot stop them. An invisible WORD JOINER after ':' and '@' and inside 'www.'
+# breaks each pattern without changing what the reader sees.
+WORD_JOINER = "\u2060"
+_TEXT_PATTERNS = re.compile(r"(\\[:@]|(?i:www)(?=\\\.))")
+
+
 def markdown_escape(text: object) -> str:
     """`text` shown literally inside Streamlit Markdown (st.markdown, captions, messages, widget
     labels). Backslash escapes (CommonMark allows one before any ASCII punctuation) stop links,
@@ -41,6 +49,7 @@ def markdown_escape(text: object) -> str:
     list or indented code block of its own."""
     flat = " ".join(str(text).splitlines()).strip()
     flat = _INLINE_SPECIAL.sub(r"\\\1", flat)
+    flat = _TEXT_PATTERNS.sub(lambda m: m.group(1) + WORD_JOINER, flat)
     return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", flat, count=1)
 
 

@@ -581,6 +581,8 @@ def test_a_hostile_file_fetches_nothing_and_links_nothing(chromium: Browser, app
                 legend = main(page).get_by_test_id("stPlotlyChart").locator(".legendtext")
                 expect(legend.filter(has_text='<a href="http://evil.example">UPS</a>')).to_have_count(1)
             expect(page.locator("img[src*='127.0.0.1:9'], img[src*='beacon'], img[src*='evil']")).to_have_count(0)
+            # No link from the file anywhere (a GFM autolink in a widget label was one, before the
+            # word joiners of markdown_escape).
             expect(page.locator("a[href*='evil'], a[href*='127.0.0.1:9'], svg a")).to_have_count(0)
             expect(main(page).locator("strong", has_text="bold")).to_have_count(0)
             if title == "Survival":

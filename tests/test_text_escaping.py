@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from sarcoma.formatting import markdown_escape, plotly_text
+from sarcoma.formatting import WORD_JOINER, markdown_escape, plotly_text
 
 RENDERER = MarkdownIt("gfm-like").use(dollarmath_plugin)
 PAYLOADS = (
@@ -42,7 +42,8 @@ def visible_text(markdown: str) -> tuple[str, list[str]]:
     """The text a reader sees, and the HTML tags the renderer produced besides the paragraph."""
     out = RENDERER.render(markdown)
     tags = [t for t in re.findall(r"<\s*([a-zA-Z]+)", out) if t not in ("p",)]
-    return html.unescape(re.sub(r"<[^>]+>", "", out)).strip(), tags
+    # The word joiners the escaper inserts are invisible: a reader does not see them.
+    return html.unescape(re.sub(r"<[^>]+>", "", out)).replace(WORD_JOINER, "").strip(), tags
 
 
 def single_line(text: str) -> str:
@@ -60,6 +61,16 @@ def test_streamlit_directives_and_math_are_defused():
     escaped = markdown_escape(":red[x] $y$ :material/home:")
     # Every ':' and '$' carries a backslash, so no directive, icon, shortcode or formula forms.
     assert not re.search(r"(?<!\\)[:$]", escaped)
+
+
+def test_patterns_streamlit_finds_after_escaping_are_broken():
+    """Autolink literals and emoji/icon shortcodes are found in the text after escapes are
+    resolved (mdast transforms), so the escaper breaks them with an invisible word joiner; the
+    browser test checks that the rendered page holds no such link."""
+    escaped = markdown_escape("see http://evil.example, www.evil.example, a@evil.example :smile:")
+    visible = re.sub(r"\\(.)", r"\1", escaped)  # what the text nodes hold once escapes resolve
+    assert "://" not in visible and "www." not in visible
+    assert not re.search(r"@[^\u2060]", visible) and not re.search(r":[^\u2060]", visible)
 
 
 def test_numbers_and_ordinary_words_stay_readable():
