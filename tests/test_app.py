@@ -1,7 +1,6 @@
 """AppTest: every page on the sample cohort; each filter changes what is shown, and what is shown
 equals what the analysis core computes for the same subset."""
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from sarcoma.ingest import load_cohort
 from sarcoma.km_summary import format_p, survival_by_group
 from sarcoma.response_view import response_view
 from sarcoma.subgroups import subgroup_table
+from tests.rendered import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -33,11 +33,6 @@ def start(page: str | None = None) -> AppTest:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def rendered(markdown: str) -> str:
-    """What the reader sees of a Markdown body the app escaped (backslash escapes removed)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def headline(at: AppTest) -> str:
