@@ -209,7 +209,9 @@ def sidebar_filters(ds: Dataset) -> FilterResult:
                 st.session_state[key] = []
         if age_bounds is not None:
             lo, hi = age_bounds
-            st.slider("Age at ICI start (years)", lo, hi, (lo, hi), key=AGE_KEY, bind="query-params")
+            # The default only when the state holds none (fit_to_data may have set it).
+            default = {} if AGE_KEY in st.session_state else {"value": (lo, hi)}
+            st.slider("Age at ICI start (years)", lo, hi, key=AGE_KEY, bind="query-params", **default)
         else:
             st.session_state.pop(AGE_KEY, None)
         state = filter_state_from_widgets()

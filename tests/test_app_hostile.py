@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.rendered import rendered
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
@@ -115,3 +117,23 @@ def test_the_payloads_did_reach_the_pages(hostile_app: AppTest):
     assert "&lt;a href=" in spec or "\\u0026lt;a href=" in spec
     sidebar = " ".join(str(m.value) for m in at.sidebar.markdown)
     assert "\\!\\[f\\]" in sidebar or "!\\[f\\]" in sidebar  # the file name, escaped
+
+
+def test_every_page_opens_when_all_follow_up_is_short():
+    """All PFS/OS times <= 0.5 months (e.g. a file exported right after the first patients
+    started): the RMST horizon slider used to fail with min_value == max_value."""
+    raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).iloc[:20].copy()
+    for col in ("pfs_months", "os_months"):
+        raw[col] = [f"{0.1 + 0.02 * i:.2f}" for i in range(len(raw))]
+    for col in ("treatment_start", "progression_date", "death_date", "last_follow_up"):
+        raw[col] = ""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader(key="upload").set_value(("short.csv", raw.to_csv(index=False).encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        if page == "models":  # the RMST tab says why there is no horizon to choose
+            assert any("longest possible horizon is 0.48 months" in rendered(i.value) for i in at.info)
