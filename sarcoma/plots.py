@@ -165,27 +165,41 @@ def km_figure(
     x_label: str = "Months from ICI start",
     y_label: str = "Survival probability",
     annotation: str | None = None,
-    footnote: str | None = None,
+    footnote: str | Sequence[str] | None = None,
     show_ci: bool = False,
     show_censors: bool = True,
     show_median: bool = True,
     colors: Mapping[str, str] | None = None,
+    legend_labels: Mapping[str, str] | None = None,
     style: PlotStyle | None = None,
 ) -> go.Figure:
-    """Kaplan-Meier curves with censor marks, optional CI bands and median lines, and the
-    number-at-risk table under the time axis (rows = groups, columns = `at_risk.columns`)."""
+    """Kaplan-Meier curves with censor marks, optional CI bands and median lines, and the risk
+    table under the time axis.
+
+    `at_risk` has one row per group (number at risk), or a (group, measure) MultiIndex for the
+    KMunicate layout (number at risk, cumulative censored, cumulative events per group; see
+    `risk_table.kmunicate_table`); its columns are the times. `annotation` (the test line) is
+    printed under the title, `footnote` lines under the figure, so neither covers a curve or an
+    axis. `legend_labels` replace the group names in the legend (e.g. with n and the median).
+    The curve panel keeps its height whatever the number of groups: the figure grows instead.
+    """
     style = style or PlotStyle()
     colors = dict(colors or group_colors(list(curves)))
-    vertical_legend = len(curves) > 4
-    n_rows = 0 if at_risk is None else len(at_risk)
-    # The at-risk panel grows with the number of groups so its rows never overlap.
-    risk_share = min(0.45, 0.10 + 0.04 * n_rows)
+    legend_labels = dict(legend_labels or {})
+    rows = _risk_rows(at_risk)
+    notes = [footnote] if isinstance(footnote, str) else list(footnote or [])
+    notes = [n for n in notes if n]
+    row_px = 1.8 * style.font_size
+    risk_px = len(rows) * row_px + style.font_size if rows else 0.0
+    plot_px = style.height * 0.72
+    gap_px = 4.5 * style.font_size if rows else 0.0  # the time axis (ticks, title) between the panels
+    inner = plot_px + gap_px + risk_px
     fig = make_subplots(
-        rows=2 if n_rows else 1,
+        rows=2 if rows else 1,
         cols=1,
         shared_xaxes=True,
-        row_heights=[1 - risk_share, risk_share] if n_rows else [1.0],
-        vertical_spacing=0.1,
+        row_heights=[plot_px, risk_px] if rows else [1.0],
+        vertical_spacing=gap_px / inner,
     )
     x_max = max((float(np.max(c.time)) for c in curves.values() if len(c.time)), default=1.0)
     n_curves = max(1, len(curves))
@@ -200,6 +214,7 @@ def km_figure(
                 go.Scatter(
                     x=np.concatenate([bt, bt[::-1]]),
                     y=np.concatenate([bhi, blo[::-1]]),
+                    mode="lines",  # no markers at the band's corners
                     fill="toself",
                     fillcolor=_rgba(color, 0.15),
                     line={"width": 0, "shape": "hv"},
@@ -213,7 +228,7 @@ def km_figure(
         x, y = _step_xy(curve, max_points)
         fig.add_trace(
             go.Scatter(
-                x=x, y=y, mode="lines", name=shown, legendgroup=shown, meta=shown,
+                x=x, y=y, mode="lines", name=plotly_text(legend_labels.get(label, label)), legendgroup=shown, meta=shown,
                 line={"shape": "hv", "color": color, "width": style.line_width},
                 hovertemplate="%{meta}<br>%{x:.1f} months: %{y:.2f}<extra></extra>",
             ),
@@ -227,7 +242,7 @@ def km_figure(
                 fig.add_trace(
                     go.Scatter(
                         x=ct, y=cs, mode="markers", legendgroup=shown, showlegend=False,
-                        marker={"symbol": "line-ns-open", "size": style.marker_size, "color": color, "line": {"width": max(1.0, style.line_width / 1.5)}},
+                        marker=_censor_marker(color, style),
                         customdata=cc, meta=shown,
                         hovertemplate="%{meta}: %{customdata:.0f} censored at %{x:.1f} months<extra></extra>",
                     ),
@@ -245,44 +260,65 @@ def km_figure(
                 row=1,
                 col=1,
             )
-    if n_rows:
-        _add_at_risk_rows(fig, at_risk, colors, style)
+    if show_censors and curves:
+        # One legend entry explains the tick marks of every curve.
+        fig.add_trace(
+            go.Scatter(x=[None], y=[None], mode="markers", name="Censored", marker=_censor_marker("#555555", style), hoverinfo="skip"),
+            row=1,
+            col=1,
+        )
+    if rows:
+        _add_risk_rows(fig, at_risk, rows, colors, style)
     # A little room left of 0 so the first at-risk numbers clear the group labels.
     x_range = [-0.03 * x_max, x_max * 1.03]
     fig.update_yaxes(title_text=plotly_text(y_label), range=[-0.02, 1.04], tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(range=x_range, row=1, col=1)
-    fig.update_xaxes(title_text=plotly_text(x_label), row=2 if n_rows else 1, col=1)
-    if n_rows:
+    # The time axis (ticks and title) under the curves; the risk table's columns sit under its ticks.
+    fig.update_xaxes(range=x_range, title_text=plotly_text(x_label), showticklabels=True, row=1, col=1)
+    if rows:
         fig.update_xaxes(tickvals=list(at_risk.columns), row=1, col=1)
-        fig.update_xaxes(tickvals=list(at_risk.columns), range=x_range, row=2, col=1)
-    if annotation:
-        fig.add_annotation(
-            text=plotly_text(annotation), xref="x domain", yref="y domain", x=0.98, y=0.98,
-            xanchor="right", yanchor="top", showarrow=False, align="right",
-            font={"size": style.font_size}, bgcolor="rgba(255,255,255,0.8)",
-        )
-    _finish(fig, title, style, footnote)
-    if vertical_legend:  # many groups: a column at the right instead of rows over the title
-        fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01})
+        fig.update_xaxes(tickvals=list(at_risk.columns), range=x_range, showticklabels=False, showgrid=False, row=2, col=1)
+    _finish(fig, title, style, notes, inner_height=inner, subtitle=annotation, axis_below=not rows)
+    # The legend stands right of the curves, top-aligned: it never covers a curve or the title,
+    # whatever the number of groups or the length of their names.
+    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01})
     return fig
 
 
-def _add_at_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, colors: Mapping[str, str], style: PlotStyle) -> None:
-    labels = [str(i) for i in at_risk.index]
-    for row_i, (label, row) in enumerate(at_risk.iterrows()):
+def _censor_marker(color: str, style: PlotStyle) -> dict:
+    return {"symbol": "line-ns-open", "size": style.marker_size, "color": color, "line": {"width": max(1.0, style.line_width / 1.5)}}
+
+
+def _risk_rows(at_risk: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """(group, measure) per row of the risk table; measure is "" for a plain at-risk table."""
+    if at_risk is None or not len(at_risk):
+        return []
+    if isinstance(at_risk.index, pd.MultiIndex):
+        return [(str(g), str(m)) for g, m in at_risk.index]
+    return [(str(g), "") for g in at_risk.index]
+
+
+def _add_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, rows: list[tuple[str, str]], colors: Mapping[str, str], style: PlotStyle) -> None:
+    kmunicate = any(m for _, m in rows)
+    tick_text = []
+    for row_i, ((group, measure), values) in enumerate(zip(rows, at_risk.to_numpy(), strict=True)):
         fig.add_trace(
             go.Scatter(
                 x=list(at_risk.columns), y=[row_i] * len(at_risk.columns), mode="text",
-                text=[str(int(v)) for v in row.to_numpy()],
-                textfont={"size": style.font_size, "color": colors.get(str(label), "#000000")},
+                text=[str(int(v)) for v in values],
+                textfont={"size": style.font_size, "color": colors.get(group, "#000000")},
                 showlegend=False, hoverinfo="skip",
             ),
             row=2,
             col=1,
         )
+        # KMunicate: the group's name on its first row, the measure on every row.
+        first = row_i == 0 or rows[row_i - 1][0] != group
+        label = (f"{group} · {measure}" if first else measure) if kmunicate else group
+        tick_text.append(plotly_text(label))
     fig.update_yaxes(
-        tickvals=list(range(len(labels))), ticktext=[plotly_text(lab) for lab in labels], range=[len(labels) - 0.4, -0.6],
-        showgrid=False, zeroline=False, title_text="At risk", ticklabelstandoff=8, row=2, col=1,
+        tickvals=list(range(len(rows))), ticktext=tick_text, range=[len(rows) - 0.4, -0.6],
+        showgrid=False, zeroline=False, ticklabelstandoff=8, row=2, col=1,
+        title_text="Number at risk" if not kmunicate else "",
     )
 
 
@@ -389,19 +425,41 @@ def waterfall_figure(
     return fig
 
 
-def _finish(fig: go.Figure, title: str, style: PlotStyle, footnote: str | None, height: int | None = None) -> None:
+def _finish(
+    fig: go.Figure, title: str, style: PlotStyle, footnote: str | Sequence[str] | None,
+    height: int | None = None, subtitle: str | None = None, inner_height: float | None = None,
+    axis_below: bool = True,
+) -> None:
+    """Title (and a subtitle such as the test line), template, fonts, height, and footnote lines
+    under the figure; margins grow with the text so nothing overlaps the plot. With
+    `inner_height` (the plotting area in pixels) the figure is as tall as that plus its margins;
+    `axis_below=False` when the bottom panel shows no axis labels (a risk table)."""
+    notes = [footnote] if isinstance(footnote, str) else [n for n in (footnote or []) if n]
+    note_font = max(10, style.font_size - 4)
+    sub_font = max(10, style.font_size - 2)
+    sub_lines = len(str(subtitle).splitlines()) if subtitle else 0
+    top = int(30 + (1.8 * style.font_size if title else 0) + sub_lines * 1.5 * sub_font) if (title or subtitle) else 30
+    notes_px = len(notes) * 1.5 * note_font
+    bottom = int((50 + 1.6 * style.font_size if axis_below else 16) + notes_px)
+    if inner_height is not None:
+        height = int(inner_height + top + bottom)
     fig.update_layout(
-        title={"text": plotly_text(title), "y": 0.98, "yanchor": "top"},
+        title={
+            "text": plotly_text(title) if title else "",
+            "subtitle": {"text": plotly_text(subtitle) if subtitle else "", "font": {"size": sub_font}},
+            "x": 0.0, "xanchor": "left", "xref": "paper", "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 14},
+        },
         template=style.template,
         font={"size": style.font_size},
         height=height or style.height,
-        margin={"l": 80, "r": 30, "t": (60 + 2 * style.font_size) if title else 40, "b": (70 + 3 * style.font_size) if footnote else 50},
+        margin={"l": 80, "r": 30, "t": top, "b": bottom},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
     )
-    if footnote:
+    for i, note in enumerate(notes):
         fig.add_annotation(
-            text=plotly_text(footnote), xref="paper", yref="paper", x=0, y=0, yshift=-(40 + 2 * style.font_size),
-            xanchor="left", yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 4)},
+            text=plotly_text(note), xref="paper", yref="paper", x=0, y=0,
+            yshift=-int(bottom - notes_px - 4 + i * 1.5 * note_font),
+            xanchor="left", yanchor="top", showarrow=False, align="left", font={"size": note_font},
         )
 
 

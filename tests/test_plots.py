@@ -84,7 +84,7 @@ def test_km_figure_shows_given_at_risk_counts_and_annotation():
     fig = km_figure(curves, at_risk=at_risk, annotation="Log-rank p = 0.027 (df = 1)")
     texts = [tr.text for tr in fig.data if tr.mode == "text"]
     assert [list(t) for t in texts] == [["50", "20", "5"], ["40", "10", "2"]]
-    assert fig.layout.annotations[0].text == "Log-rank p = 0.027 (df = 1)"
+    assert fig.layout.title.subtitle.text == "Log-rank p = 0.027 (df = 1)"  # under the title, off the curves
     names = [tr.name for tr in fig.data if tr.mode == "lines" and tr.showlegend is not False]
     assert names == ["A", "B"]
     # The median drop line stops exactly at lifelines' median.
@@ -132,7 +132,7 @@ def test_km_figure_payload_bounded_with_many_groups_and_bands():
     fig = km_figure(curves, at_risk=at_risk, show_ci=True, annotation="Log-rank p < 0.001")
     assert len(fig.to_json()) <= 150_000
     # Binning keeps every censoring: the hover counts add up to lifelines' censored totals.
-    marks = [tr for tr in fig.data if tr.mode == "markers"]
+    marks = [tr for tr in fig.data if tr.mode == "markers" and tr.name != "Censored"]
     assert [int(sum(m.customdata)) for m in marks] == [int(c.censored.sum()) for c in curves.values()]
 
 
@@ -149,7 +149,7 @@ def test_labels_from_the_file_reach_plotly_escaped():
     assert line.name == escaped and line.meta == escaped and "%{meta}" in line.hovertemplate
     assert list(fig.layout.yaxis2.ticktext) == [escaped]  # at-risk row label
     assert fig.layout.title.text == f"OS — {escaped}"
-    assert fig.layout.annotations[0].text == f"p = 0.5<br>{escaped}"
+    assert fig.layout.title.subtitle.text == f"p = 0.5<br>{escaped}"
     serialised = fig.to_json()
     assert "<a href" not in serialised and "\\u003ca" not in serialised and "%{x}" not in serialised
 
@@ -158,3 +158,42 @@ def test_forest_labels_keep_their_line_break_and_escape_the_rest():
     rows = pd.DataFrame({"label": ["Centre:\n<b>X</b> (n=3)"], "estimate": [4.0], "lower": [2.0], "upper": [6.0]})
     fig = forest_figure(rows, estimate="estimate", lower="lower", upper="upper")
     assert list(fig.layout.yaxis.ticktext) == ["Centre:<br>&lt;b&gt;X&lt;/b&gt; (n=3)"]
+
+
+def _panel_px(fig) -> float:
+    """Height in pixels of the curve panel (y axis 1) after margins."""
+    inner = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    lo, hi = fig.layout.yaxis.domain
+    return inner * (hi - lo)
+
+
+def test_curve_panel_keeps_its_height_however_many_groups():
+    """Nine groups used to squash the curves to ~190 px under the at-risk table."""
+    two = {g: LifelinesCurve.fit(*synthetic(40, i)) for i, g in enumerate("AB")}
+    nine = {g: LifelinesCurve.fit(*synthetic(40, i)) for i, g in enumerate("ABCDEFGHI")}
+    f2 = km_figure(two, at_risk=pd.DataFrame([[40, 10]] * 2, index=list(two), columns=[0, 12]))
+    f9 = km_figure(nine, at_risk=pd.DataFrame([[40, 10]] * 9, index=list(nine), columns=[0, 12]), footnote=["note 1", "note 2"])
+    assert abs(_panel_px(f2) - _panel_px(f9)) < 2
+    assert _panel_px(f9) >= 0.7 * PlotStyle().height
+    assert f9.layout.height > f2.layout.height  # the figure grows instead
+
+
+def test_km_figure_legend_bands_censor_entry_and_footnote():
+    curves = {"A": LifelinesCurve.fit(*synthetic(30, 1)), "B": LifelinesCurve.fit(*synthetic(30, 2))}
+    fig = km_figure(curves, show_ci=True, legend_labels={"A": "A (n = 30; median 4.6)"}, footnote=["⚠ small group: B"])
+    legend = [tr.name for tr in fig.data if tr.showlegend is not False]
+    assert legend == ["A (n = 30; median 4.6)", "B", "Censored"]
+    bands = [tr for tr in fig.data if tr.fill == "toself"]
+    assert len(bands) == 2 and all(tr.mode == "lines" for tr in bands)  # no stray corner markers
+    assert [a.text for a in fig.layout.annotations] == ["⚠ small group: B"]
+    assert fig.layout.legend.orientation == "v" and fig.layout.legend.x > 1  # right of the curves
+
+
+def test_kmunicate_risk_table_rows():
+    curves = {"A": LifelinesCurve.fit(*synthetic(30, 1)), "B": LifelinesCurve.fit(*synthetic(30, 2))}
+    index = pd.MultiIndex.from_product([["A", "B"], ["At risk", "Censored", "Events"]])
+    table = pd.DataFrame([[30, 12], [0, 3], [0, 15], [30, 10], [0, 2], [0, 18]], index=index, columns=[0, 12])
+    fig = km_figure(curves, at_risk=table)
+    assert list(fig.layout.yaxis2.ticktext) == ["A · At risk", "Censored", "Events", "B · At risk", "Censored", "Events"]
+    texts = [list(tr.text) for tr in fig.data if tr.mode == "text"]
+    assert texts == [["30", "12"], ["0", "3"], ["0", "15"], ["30", "10"], ["0", "2"], ["0", "18"]]
