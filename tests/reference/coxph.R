@@ -1,6 +1,8 @@
 # Golden values for Cox regression: coxph (Efron ties) and cox.zph (survival >= 3.0).
 # Run from the repository root:  Rscript tests/reference/coxph.R   (or: make reference)
-# Reads  tests/reference/coxph_models.csv (the models) and tests/reference/data/*.csv,
+# Reads  tests/reference/coxph_models.csv (the models: data set, time/event columns,
+# covariates, factors with their reference level, strata, start column for (start, stop] data)
+# and tests/reference/data/*.csv (lung, gehan and heart are exported from R here first),
 # writes tests/reference/out/coxph_coef.csv, coxph_model.csv and cox_zph.csv.
 suppressPackageStartupMessages({
   library(survival)
@@ -14,13 +16,13 @@ versions <- c(r_version = paste(R.version$major, R.version$minor, sep = "."),
 lung_data <- transform(survival::lung, status = status - 1L)  # 1 = death, 0 = censored
 write.csv(lung_data, file.path(here, "data", "lung.csv"), row.names = FALSE, na = "")
 write.csv(MASS::gehan, file.path(here, "data", "gehan.csv"), row.names = FALSE, na = "")
+# Stanford heart transplant: transplant as a time-dependent covariate, (start, stop] rows.
+write.csv(survival::heart, file.path(here, "data", "heart.csv"), row.names = FALSE, na = "")
 
 read_data <- function(name) {
   d <- read.csv(file.path(here, "data", paste0(name, ".csv")), stringsAsFactors = FALSE)
-  if (name == "sample_analysis") {
-    d$line3 <- as.numeric(d$line_of_therapy >= 3)          # line >= 3 vs 1-2
-    d$pfs_whole_months <- round(d$pfs_months)              # tied whole-month PFS
-  }
+  if ("line_of_therapy" %in% names(d)) d$line3 <- as.numeric(d$line_of_therapy >= 3)  # >= 3 vs 1-2
+  if (name == "sample_analysis") d$pfs_whole_months <- round(d$pfs_months)  # tied whole months
   d
 }
 
@@ -39,7 +41,9 @@ for (i in seq_len(nrow(models))) {
   }
   rhs <- paste(sprintf("`%s`", covs), collapse = " + ")
   if (nzchar(m$strata)) rhs <- paste0(rhs, sprintf(" + strata(`%s`)", m$strata))
-  form <- as.formula(sprintf("Surv(`%s`, `%s`) ~ %s", m$time, m$event, rhs))
+  surv <- if (nzchar(m$start)) sprintf("Surv(`%s`, `%s`, `%s`)", m$start, m$time, m$event)
+          else sprintf("Surv(`%s`, `%s`)", m$time, m$event)
+  form <- as.formula(paste(surv, "~", rhs))
   fit <- coxph(form, data = d, ties = "efron")
   s <- summary(fit)
   ci <- s$conf.int
@@ -60,7 +64,8 @@ for (i in seq_len(nrow(models))) {
     concordance = cc[["concordance"]], concordance_se = cc[["std"]],
     concordant = cc[["concordant"]], discordant = cc[["discordant"]], tied_x = cc[["tied.x"]],
     tied_y = cc[["tied.y"]], tied_xy = cc[["tied.xy"]])
-  for (tr in c("km", "rank", "identity")) {
+  # cox.zph for counting-process data (zph2) is not used by the app: right-censored models only.
+  if (!nzchar(m$start)) for (tr in c("km", "rank", "identity")) {
     z <- cox.zph(fit, transform = tr)$table
     zph_rows[[length(zph_rows) + 1]] <- data.frame(
       model = m$model, transform = tr, term = gsub("`", "", rownames(z)),
