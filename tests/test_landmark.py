@@ -92,6 +92,10 @@ def test_comparison_table_shows_both_analyses():
     assert table["p_value"].iloc[1] == pytest.approx(res.landmark.test.p_value)
     assert "Non-responder (SD/PD): n = 3, median 2.0" in table["Groups (n, median months, 95% CI)"].iloc[1]
     assert table["Analysis"].iloc[1] == "Landmark at 3 months"
+    # The test is named next to its p (issue 11).
+    t = res.landmark.test
+    assert table["Test"].iloc[1] == f"Log-rank, χ² = {t.statistic:.2f}, df = 1"
+    assert list(table.columns).index("Test") + 1 == list(table.columns).index("p")
 
 
 def test_response_dates_classify_at_the_landmark():
