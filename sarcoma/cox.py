@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sarcoma.coxfit import ChiSquareTest
-from sarcoma.coxzph import TRANSFORMS, cox_zph
+from sarcoma.coxzph import TRANSFORMS, ZphSingularError, cox_zph
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, level_order, make_groupings
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, endpoint_columns, format_p
@@ -396,8 +396,11 @@ def _ph_check(table: pd.DataFrame, result: CoxResult, transform: str) -> PHCheck
         covariate_of[name] = covariate
     try:
         zph = cox_zph(result.fit, terms, transform)
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        raise CoxFitError("the time-interaction information matrix is singular for this model.") from exc
+    except (ZphSingularError, np.linalg.LinAlgError) as exc:
+        raise CoxFitError(
+            "too few distinct event times with patients still at risk to see a change over time "
+            "(R's cox.zph stops here too)."
+        ) from exc
     t = zph.table.drop(index="GLOBAL")
     notes = [
         (

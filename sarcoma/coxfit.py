@@ -148,10 +148,13 @@ class _RiskSets:
         d1 = np.add.reduceat(rx[er], self.group_start, axis=0)
         d2 = np.add.reduceat(rxx[er], self.group_start, axis=0)
         k, f = self.step_death, self.step_frac
-        den = s0[k] - f * d0[k]
-        mean = (s1[k] - f[:, None] * d1[k]) / den[:, None]
-        cov = (s2[k] - f[:, None, None] * d2[k]) / den[:, None, None] - mean[:, :, None] * mean[:, None, :]
-        return np.log(den) + eta.max(), mean, cov
+        # A diverging coefficient can underflow a whole risk set to 0: the non-finite result
+        # makes the Newton iteration step back (halving), as in R.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            den = s0[k] - f * d0[k]
+            mean = (s1[k] - f[:, None] * d1[k]) / den[:, None]
+            cov = (s2[k] - f[:, None, None] * d2[k]) / den[:, None, None] - mean[:, :, None] * mean[:, None, :]
+            return np.log(den) + eta.max(), mean, cov
 
     def derivatives(self, x: np.ndarray, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log partial likelihood, score vector and information matrix at beta."""

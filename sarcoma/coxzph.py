@@ -27,13 +27,28 @@ from scipy import stats
 
 from sarcoma.coxfit import CoxFit
 
-__all__ = ["TRANSFORMS", "ZphResult", "cox_zph", "time_transform"]
+__all__ = ["TRANSFORMS", "ZphResult", "ZphSingularError", "cox_zph", "time_transform"]
 
 TRANSFORMS: dict[str, str] = {
     "km": "1 - Kaplan-Meier survival (R's default)",
     "rank": "rank of time",
     "identity": "time itself",
 }
+
+
+class ZphSingularError(ValueError):
+    """The time-interaction information matrix is singular (R: "system is computationally
+    singular"): too few distinct event times with patients left at risk to test a trend."""
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # R's solve() refuses a matrix whose reciprocal condition number is below machine epsilon.
+    if not np.isfinite(a).all() or 1 / np.linalg.cond(a, 1) < np.finfo(float).eps:
+        raise ZphSingularError(
+            "The proportional-hazards test cannot be computed: there are too few distinct event "
+            "times with patients still at risk to see a change over time."
+        )
+    return np.linalg.solve(a, b)
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,8 @@ def cox_zph(fit: CoxFit, terms: Mapping[str, Sequence[int]] | None = None, trans
     """Grambsch-Therneau test per term and globally, as R's cox.zph(fit, transform).
 
     `terms` maps a term name to its columns of the design matrix (default: one term per
-    column, named x1, x2, ...). Right-censored fits only.
+    column, named x1, x2, ...). Right-censored fits only. Raises `ZphSingularError` where R's
+    cox.zph stops with a singular system.
     """
     if fit.start is not None:
         raise ValueError("The proportional-hazards test is implemented for right-censored data only.")
@@ -98,9 +114,9 @@ def cox_zph(fit: CoxFit, terms: Mapping[str, Sequence[int]] | None = None, trans
     rows = []
     for name, cols in terms.items():
         kk = np.concatenate((np.arange(p), p + np.asarray(cols, dtype=int)))
-        chisq = float(u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]))
+        chisq = float(u[kk] @ _solve(imat[np.ix_(kk, kk)], u[kk]))
         rows.append((name, chisq, len(cols)))
-    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    rows.append(("GLOBAL", float(u @ _solve(imat, u)), p))
     table = pd.DataFrame(rows, columns=["term", "chisq", "df"]).set_index("term")
     table["p"] = stats.chi2.sf(table["chisq"], table["df"])
     return ZphResult(table=table, transform=transform)

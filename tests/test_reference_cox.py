@@ -191,3 +191,19 @@ def test_coefficients_sit_at_the_maximum_not_where_lifelines_stopped():
     newton_step = np.linalg.solve(imat, score)
     assert np.abs(newton_step).max() < 1e-8 * max(1.0, float(np.abs(fit.coef).max()))
     assert not math.isnan(res.concordance)
+
+
+def test_ph_test_not_computable_where_r_stops():
+    # R 4.2.2 / survival 3.5-3: cox.zph(coxph(Surv(time, event) ~ line3 + age, d)) on these 8
+    # patients (event times 2, 4, 6; one patient left at 6) stops with "system is
+    # computationally singular: reciprocal condition number = 7.14191e-21"; with the identity
+    # transform "exactly singular". The model itself fits (R: line3 2.49194214, age -0.06906343).
+    d = pd.DataFrame(
+        {"pfs_months": [4, 2, 2, 2, 6, 2, 2, 4.0], "pfs_event": 1, "line_of_therapy": [1, 1, 3, 3, 1, 1, 1, 1],
+         "age": [71, 36, 78, 72, 71, 66, 41, 65.0]}
+    )
+    m = fit_cox(d, "PFS", ["line_2", "age"])
+    close(m.table["coef"], [2.49194214, -0.06906343], rel=5e-8)
+    assert m.ph is None and np.isnan(m.table["ph_p_value"]).all()
+    assert any(n.startswith("Proportional-hazards test not computed: too few distinct event times") for n in m.notes)
+    assert m.display()["PH test p"].eq("not computed").all()
