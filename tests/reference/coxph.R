@@ -2,22 +2,13 @@
 # Run from the repository root:  Rscript tests/reference/coxph.R   (or: make reference)
 # Reads  tests/reference/coxph_models.csv (the models: data set, time/event columns,
 # covariates, factors with their reference level, strata, start column for (start, stop] data)
-# and tests/reference/data/*.csv (lung, gehan and heart are exported from R here first),
+# and tests/reference/data/*.csv (lung, gehan and heart are exported by datasets.R first),
 # writes tests/reference/out/coxph_coef.csv, coxph_model.csv and cox_zph.csv.
-suppressPackageStartupMessages({
-  library(survival)
-  library(MASS)  # gehan: the 6-MP leukaemia trial (Gehan 1965), 21 matched pairs
-})
+suppressPackageStartupMessages(library(survival))
 here <- "tests/reference"
+source(file.path(here, "datasets.R"))  # lung, gehan, heart -> data/*.csv
 versions <- c(r_version = paste(R.version$major, R.version$minor, sep = "."),
               survival_version = as.character(packageVersion("survival")))
-
-# The datasets, written once so Python reads the identical numbers.
-lung_data <- transform(survival::lung, status = status - 1L)  # 1 = death, 0 = censored
-write.csv(lung_data, file.path(here, "data", "lung.csv"), row.names = FALSE, na = "")
-write.csv(MASS::gehan, file.path(here, "data", "gehan.csv"), row.names = FALSE, na = "")
-# Stanford heart transplant: transplant as a time-dependent covariate, (start, stop] rows.
-write.csv(survival::heart, file.path(here, "data", "heart.csv"), row.names = FALSE, na = "")
 
 read_data <- function(name) {
   d <- read.csv(file.path(here, "data", paste0(name, ".csv")), stringsAsFactors = FALSE)
