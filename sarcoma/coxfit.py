@@ -11,7 +11,8 @@ data) step for step:
 * convergence when the relative change of the log partial likelihood is <= eps (1e-9), at most
   `iter_max` (20) iterations, as `coxph.control()`;
 * collinearity from R's `cholesky2` tolerance (eps ** 0.75), and R's check for a coefficient
-  that drifts to infinity (complete separation).
+  that drifts to infinity (complete separation);
+* times that differ only by floating-point noise are tied first, as R's `aeqSurv`.
 
 Newton's method is affine invariant, so R's centring and scaling of the covariates do not
 change the iterates; we centre only (numerical stability). Everything is vectorised over the
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["ChiSquareTest", "CoxEngineError", "CoxFit", "fit_coxph"]
+__all__ = ["ChiSquareTest", "CoxEngineError", "CoxFit", "fit_coxph", "tie_near_equal_times"]
 
 EPS = 1e-9
 ITER_MAX = 20
@@ -258,6 +259,26 @@ class CoxFit:
         return self.lr_test, self.wald_test, self.score_test
 
 
+def tie_near_equal_times(time: np.ndarray, start: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """R's aeqSurv (coxph's default timefix): times closer than sqrt(machine epsilon), absolutely
+    or relative to their mean, become one tied time, so 0.1 + 0.2 and 0.3 are the same day."""
+    tol = math.sqrt(np.finfo(float).eps)
+    values = time if start is None else np.concatenate((start, time))
+    y = np.unique(values[np.isfinite(values)])
+    if y.size < 2:
+        return time, start
+    dy = np.diff(y)
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return time, start
+    cuts = y[np.concatenate(([True], ~tied))]
+
+    def snap(v: np.ndarray) -> np.ndarray:
+        return cuts[np.searchsorted(cuts, v, "right") - 1]
+
+    return snap(time), (None if start is None else snap(start))
+
+
 def fit_coxph(
     time: np.ndarray,
     event: np.ndarray,
@@ -267,6 +288,7 @@ def fit_coxph(
     start: np.ndarray | None = None,
     eps: float = EPS,
     iter_max: int = ITER_MAX,
+    timefix: bool = True,
 ) -> CoxFit:
     """Fit a Cox model with Efron ties exactly as R's coxph does (see the module docstring).
 
@@ -282,6 +304,8 @@ def fit_coxph(
         xm = xm[:, None]
     st = np.zeros(t.size, dtype=int) if strata is None else np.unique(np.asarray(strata), return_inverse=True)[1].ravel()
     t0 = None if start is None else np.asarray(start, dtype=float)
+    if timefix:
+        t, t0 = tie_near_equal_times(t, t0)
     xc = xm - xm.mean(axis=0)
     rs = _RiskSets(t, e, st, t0)
     p = xc.shape[1]

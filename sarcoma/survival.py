@@ -959,7 +959,7 @@ def cox_hazard_ratios(
     terms: dict[str, list[int]] = {}
     for j, name in enumerate(names):
         terms.setdefault(term_info[name][1], []).append(j)
-    conc = cox_concordance(t, e, fit.linear_predictor, strata_codes)
+    conc = cox_concordance(fit.time, fit.event, fit.linear_predictor, strata_codes)
     return CoxResult(
         table=table,
         n=int(t.size),

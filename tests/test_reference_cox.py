@@ -207,3 +207,23 @@ def test_ph_test_not_computable_where_r_stops():
     assert m.ph is None and np.isnan(m.table["ph_p_value"]).all()
     assert any(n.startswith("Proportional-hazards test not computed: too few distinct event times") for n in m.notes)
     assert m.display()["PH test p"].eq("not computed").all()
+
+
+def test_near_equal_times_are_tied_as_r_timefix():
+    # R 4.2.2 / survival 3.5-3 (coxph's default timefix = aeqSurv):
+    #   d <- data.frame(time = c(0.1 + 0.2, 0.3, 0.5, 0.7, 0.3 + 1e-12, 1, 1.2, 2),
+    #                   event = c(1, 1, 1, 0, 1, 1, 0, 1), x = c(1, 0, 1, 0, 0, 1, 1, 0))
+    #   coef(coxph(Surv(time, event) ~ x, d))    0.128660207113551  (three tied deaths at 0.3)
+    #   cox.zph(fit)$table["x", "p"]             0.210791623578274
+    #   fit$concordance: 5 concordant, 6 discordant, 10 tied.x, 2 tied.y, 1 tied.xy
+    d = pd.DataFrame(
+        {"time": [0.1 + 0.2, 0.3, 0.5, 0.7, 0.3 + 1e-12, 1, 1.2, 2], "event": [1, 1, 1, 0, 1, 1, 0, 1],
+         "x": [1, 0, 1, 0, 0, 1, 1, 0.0]}
+    )
+    res = cox_hazard_ratios(d, "time", "event", ["x"])
+    close(res.table["coef"], [0.128660207113551])
+    close(cox_zph(res.fit, res.terms).table.loc["x", "p"], 0.210791623578274)
+    c = concordance(res.fit.time, res.fit.event, res.fit.linear_predictor)
+    assert (c.concordant, c.discordant, c.tied_x, c.tied_y, c.tied_xy) == (5, 6, 10, 2, 1)
+    # Without the fix the three deaths at "0.3" are not tied and the estimate moves.
+    assert fit_coxph(d["time"], d["event"], d[["x"]], timefix=False).coef[0] != pytest.approx(0.128660207113551, rel=1e-3)
