@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sarcoma.cox_view import WALD, hr_ci_text, model_tests_text, n_events_text, univariable_display
 from sarcoma.coxfit import ChiSquareTest
-from sarcoma.coxzph import TRANSFORMS, ZphSingularError, cox_zph
+from sarcoma.coxzph import DEFAULT_TRANSFORM, TRANSFORMS, ZphSingularError, cox_zph
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, level_order, make_groupings
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, endpoint_columns, format_p
@@ -61,8 +62,7 @@ NUMERIC_COVARIATES: dict[str, str] = {
 EPV_MIN = 10
 PH_ALPHA = 0.05
 # R's cox.zph default: g(t) = 1 - Kaplan-Meier (robust to a few very long times).
-TIME_TRANSFORM = "km"
-WALD = "Wald"
+TIME_TRANSFORM = DEFAULT_TRANSFORM
 
 
 def _short(label: str) -> str:
@@ -131,21 +131,6 @@ class PHCheck:
         )
 
 
-def _n_events(n: float, events: float) -> str:
-    return f"{int(n)} ({int(events)})" if np.isfinite(n) else ""
-
-
-def _hr_ci(hr: float, lower: float, upper: float) -> str:
-    return f"{hr:.2f} ({lower:.2f}-{upper:.2f})" if np.isfinite(hr) else "not estimable"
-
-
-def model_tests_text(tests: Sequence[ChiSquareTest], concordance: float, concordance_se: float) -> str:
-    """R's summary(coxph) footer in words: the three global tests and the concordance."""
-    parts = [f"{t.name} = {t.statistic:.2f} on {t.df} df, {format_p(t.p_value)}" for t in tests]
-    parts.append(f"Concordance = {concordance:.3f} (se = {concordance_se:.3f})")
-    return "; ".join(parts) + "."
-
-
 @dataclass(frozen=True)
 class CoxModel:
     """A fitted Cox model with its guard-rail checks.
@@ -180,18 +165,6 @@ class CoxModel:
     def tests_text(self) -> str:
         return model_tests_text(self.tests, self.result.concordance, self.result.concordance_se)
 
-    def tests_table(self) -> pd.DataFrame:
-        """The model's global tests and concordance as R's summary(coxph) prints them."""
-        rows = [
-            {"Test": t.name, "Chi-square": f"{t.statistic:.2f}", "df": t.df, "p": p_value_text(t.p_value)}
-            for t in self.tests
-        ]
-        rows.append(
-            {"Test": "Concordance (Harrell's C, se)", "Chi-square": f"{self.result.concordance:.3f} ({self.result.concordance_se:.3f})",
-             "df": None, "p": ""}
-        )
-        return pd.DataFrame(rows)
-
     def display(self) -> pd.DataFrame:
         """The table as shown: patients (events) per level, HR (95% CI), Wald p, PH test p, notes."""
         t = self.table
@@ -201,11 +174,11 @@ class CoxModel:
                 "Term": t.index,
                 # A numeric term (age per year) is estimated from every patient in the model.
                 "n (events)": [
-                    _n_events(n, e) if np.isfinite(n) else _n_events(self.n, self.n_events)
+                    n_events_text(n, e) if np.isfinite(n) else n_events_text(self.n, self.n_events)
                     for n, e in zip(t["n_level"], t["events_level"], strict=True)
                 ],
-                "Reference n (events)": [_n_events(n, e) for n, e in zip(t["n_reference"], t["events_reference"], strict=True)],
-                "HR (95% CI)": [_hr_ci(h, lo, hi) for h, lo, hi in zip(t["hr"], t["lower"], t["upper"], strict=True)],
+                "Reference n (events)": [n_events_text(n, e) for n, e in zip(t["n_reference"], t["events_reference"], strict=True)],
+                "HR (95% CI)": [hr_ci_text(h, lo, hi) for h, lo, hi in zip(t["hr"], t["lower"], t["upper"], strict=True)],
                 f"p ({WALD})": [p_value_text(p) for p in t["p_value"]],
                 ph: [p_value_text(p) if np.isfinite(p) else "not computed" for p in t["ph_p_value"]],
                 "Note": t["note"].to_numpy(),
@@ -479,40 +452,3 @@ def univariable_cox(
                  "ph_note": r["ph_note"], "note": r["note"]}
             )
     return pd.DataFrame(rows, columns=_UNIVARIABLE_COLUMNS)
-
-
-def univariable_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The univariable table as shown, every p named by its test.
-
-    Per term: patients (events) in the level and its reference, HR (95% CI), Wald p. Per
-    covariate (on its first row; a covariate with k levels is tested on k - 1 df): the
-    likelihood-ratio and score (log-rank) tests of its model, the concordance and the
-    Grambsch-Therneau proportional-hazards test, as R's summary(coxph) and cox.zph report them.
-    """
-    first = ~table["covariate"].duplicated()
-    transform = table["ph_transform"].dropna().iloc[0] if table["ph_transform"].notna().any() else TIME_TRANSFORM
-
-    def per_covariate(values: pd.Series, fmt) -> list[str]:
-        return [fmt(v) if f and pd.notna(v) else "" for v, f in zip(values, first, strict=True)]
-
-    n_ev = [
-        _n_events(n, e) if pd.notna(n) else (_n_events(tn, te) if pd.notna(h) else "")
-        for n, e, tn, te, h in zip(table["n_level"], table["events_level"], table["n"], table["n_events"], table["hr"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Term": table["label"].to_numpy(),
-            "n (events)": n_ev,
-            "Reference n (events)": [_n_events(n, e) if pd.notna(n) else "" for n, e in zip(table["n_reference"], table["events_reference"], strict=True)],
-            "HR (95% CI)": [_hr_ci(h, lo, hi) for h, lo, hi in zip(table["hr"], table["lower"], table["upper"], strict=True)],
-            f"p ({WALD})": [p_value_text(p) for p in table["p_value"]],
-            "p (likelihood ratio)": per_covariate(table["lr_p_value"], p_value_text),
-            "p (score, log-rank)": per_covariate(table["score_p_value"], p_value_text),
-            "Concordance (se)": [
-                f"{c:.3f} ({se:.3f})" if f and pd.notna(c) else ""
-                for c, se, f in zip(table["concordance"], table["concordance_se"], first, strict=True)
-            ],
-            f"PH test p (Grambsch-Therneau, {transform})": per_covariate(table["ph_p_value"], p_value_text),
-            "Note": table["note"].to_numpy(),
-        }
-    )

@@ -27,7 +27,9 @@ from scipy import stats
 
 from sarcoma.coxfit import CoxFit
 
-__all__ = ["TRANSFORMS", "ZphResult", "ZphSingularError", "cox_zph", "time_transform"]
+__all__ = ["DEFAULT_TRANSFORM", "TRANSFORMS", "ZphResult", "ZphSingularError", "cox_zph", "time_transform"]
+
+DEFAULT_TRANSFORM = "km"
 
 TRANSFORMS: dict[str, str] = {
     "km": "1 - Kaplan-Meier survival (R's default)",
@@ -80,7 +82,7 @@ def time_transform(time: np.ndarray, event: np.ndarray, transform: str) -> np.nd
     raise ValueError(f"Unknown time transform {transform!r}; choose one of {', '.join(TRANSFORMS)}.")
 
 
-def cox_zph(fit: CoxFit, terms: Mapping[str, Sequence[int]] | None = None, transform: str = "km") -> ZphResult:
+def cox_zph(fit: CoxFit, terms: Mapping[str, Sequence[int]] | None = None, transform: str = DEFAULT_TRANSFORM) -> ZphResult:
     """Grambsch-Therneau test per term and globally, as R's cox.zph(fit, transform).
 
     `terms` maps a term name to its columns of the design matrix (default: one term per
