@@ -32,7 +32,7 @@ __all__ = ["DEFAULT_TRANSFORM", "TRANSFORMS", "ZphResult", "ZphSingularError", "
 DEFAULT_TRANSFORM = "km"
 
 TRANSFORMS: dict[str, str] = {
-    "km": "1 - Kaplan-Meier survival (R's default)",
+    "km": "1 - Kaplan-Meier survival, R's default",
     "rank": "rank of time",
     "identity": "time itself",
 }
