@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast lint bench browser-deps clean
+.PHONY: run test test-fast lint bench browser-deps reference clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,11 @@ test-fast: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# R's golden values for the tests (tests/reference/README.md); needs R with r-cran-survival.
+reference:
+	@command -v Rscript >/dev/null 2>&1 || { echo "Rscript is missing: sudo apt-get install r-base-core r-cran-survival"; exit 1; }
+	@for f in tests/reference/*.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .benchmarks test-output

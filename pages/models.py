@@ -6,7 +6,14 @@ Widgets and layout only: every number comes from sarcoma.landmark, sarcoma.cox, 
 import streamlit as st
 
 from pages import _shared as ui
-from sarcoma.cox import covariate_options, fit_cox, univariable_cox
+from sarcoma.cox import (
+    TIME_TRANSFORM,
+    TRANSFORMS,
+    covariate_options,
+    fit_cox,
+    univariable_cox,
+    univariable_display,
+)
 from sarcoma.groupings import level_order
 from sarcoma.landmark import (
     LANDMARK_RULE,
@@ -121,8 +128,14 @@ if ui.enough_patients(result):
         min_size = c3.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="cox_min")
         default = [k for k in ("line_2", "age") if k in options]
         covs = st.multiselect("Covariates", list(options), default=default, format_func=options.get, key="cox_covs")
-        stratify = st.toggle(
+        c4, c5 = st.columns(2)
+        stratify = c4.toggle(
             "Stratify by centre (separate baseline hazard per centre)", value=False, key="cox_strata", disabled="center" not in cohort
+        )
+        transform = c5.selectbox(
+            "Proportional-hazards test: time transform", list(TRANSFORMS), index=list(TRANSFORMS).index(TIME_TRANSFORM),
+            format_func=lambda k: f"{k} ({TRANSFORMS[k]})", key="cox_ph_transform",
+            help="g(t) in the Grambsch-Therneau test (R's cox.zph): the test asks whether each hazard ratio drifts with g(t).",
         )
         for key in [k for k in covs if k not in usable]:
             ui.not_shown(options[key], "it takes a single value in this selection")
@@ -139,18 +152,18 @@ if ui.enough_patients(result):
             try:
                 if mode == "univariable":
                     table = ui.memo(
-                        "cox_uni", (cox_endpoint, tuple(covs), ref_key, stratify, int(min_size), state.line_cut),
+                        "cox_uni", (cox_endpoint, tuple(covs), ref_key, stratify, int(min_size), state.line_cut, transform),
                         lambda: univariable_cox(cohort, cox_endpoint, covs, references=refs, stratify_by_center=stratify,
-                                                line_cut=state.line_cut, min_group_size=int(min_size)),
+                                                line_cut=state.line_cut, min_group_size=int(min_size), ph_transform=transform),
                     )
                     forest = table.dropna(subset=["hr"])
                     shown = table
                     model = None
                 else:
                     model = ui.memo(
-                        "cox_multi", (cox_endpoint, tuple(covs), ref_key, stratify, int(min_size), state.line_cut),
+                        "cox_multi", (cox_endpoint, tuple(covs), ref_key, stratify, int(min_size), state.line_cut, transform),
                         lambda: fit_cox(cohort, cox_endpoint, covs, references=refs, stratify_by_center=stratify,
-                                        line_cut=state.line_cut, min_group_size=int(min_size)),
+                                        line_cut=state.line_cut, min_group_size=int(min_size), ph_transform=transform),
                     )
                     forest = model.forest_table()
                     shown = None
@@ -179,20 +192,23 @@ if ui.enough_patients(result):
                     st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="cox_forest")
                 if model is not None:
                     st.dataframe(model.display(), hide_index=True, key="cox_table")
+                    st.markdown(f"**Tests of the model** (as R's summary(coxph)): {ui.md(model.tests_text())}")
+                    if model.ph is not None:
+                        st.caption(ui.md(model.ph.describe()))
                 else:
-                    st.dataframe(
-                        shown[["label", "n", "n_events", "hr", "lower", "upper", "p_value", "ph_p_value", "note"]].rename(
-                            columns={"label": "Term", "n_events": "Events", "hr": "HR", "lower": "95% CI lower",
-                                     "upper": "95% CI upper", "p_value": "p", "ph_p_value": "PH test p", "note": "Note"}
-                        ),
-                        hide_index=True, key="cox_table",
-                    )
+                    st.dataframe(univariable_display(shown), hide_index=True, key="cox_table")
                     for note in shown["ph_note"]:
                         if note:
                             st.warning(ui.md(note))
+                    st.caption(
+                        "One model per covariate. A covariate with k levels is tested on k - 1 df: its likelihood-ratio, "
+                        "score and proportional-hazards tests and its concordance are on its first row."
+                    )
                 st.caption(
-                    "Cox proportional hazards regression (lifelines, Efron ties). Proportional-hazards check: "
-                    "scaled Schoenfeld residuals against rank of time (lifelines proportional_hazard_test)."
+                    "Cox proportional hazards regression, Efron ties, fitted as R's coxph (survival 3.x). "
+                    "p (Wald): z = coefficient / standard error, per term. Likelihood-ratio, Wald and score (log-rank) "
+                    "tests of the model and Harrell's concordance as R's summary(coxph). Proportional hazards: "
+                    f"Grambsch-Therneau score test (R's cox.zph), time transform '{transform}' ({TRANSFORMS[transform]})."
                 )
 
     # ------------------------------------------------------------------ RMST

@@ -1,18 +1,21 @@
 """Cox regression for the cohort: univariable and multivariable hazard ratios with guard-rails.
 
-Built on `sarcoma.survival.cox_hazard_ratios` (lifelines CoxPHFitter, Efron ties as R coxph),
-which dummy-codes categorical covariates against a reference level, drops incomplete cases and
-refuses fits that would be meaningless. On top of it this module adds what a small cohort needs:
+Built on `sarcoma.survival.cox_hazard_ratios` (`sarcoma.coxfit`: Efron ties, fitted as R's
+coxph to its printed digits), which dummy-codes categorical covariates against a reference
+level, drops incomplete cases and refuses fits that would be meaningless. Every table names its
+tests as R's `summary(coxph)` does: Wald p per term; likelihood-ratio, Wald and score
+(log-rank) tests of the model; Harrell's concordance. On top of it this module adds what a
+small cohort needs:
 
 * Covariates are grouping keys (`sarcoma.groupings`, e.g. "line_2", "histotype") or numeric
   columns (`NUMERIC_COVARIATES`, e.g. age per year), each with a user-chosen reference level.
 * Events per parameter (EPV): with fewer than 10 events per estimated coefficient a Cox model
   overfits and its hazard ratios are biased away from 1 (Peduzzi et al., J Clin Epidemiol 1996);
   the result says how many events and parameters there are.
-* Optional stratification by centre (a separate baseline hazard per centre, lifelines strata).
-* Proportional-hazards check: lifelines `proportional_hazard_test` (scaled Schoenfeld residuals,
-  rank time transform; the test behind lifelines' `check_assumptions`), with a plain-language
-  note for every term with p < 0.05.
+* Optional stratification by centre (a separate baseline hazard per centre, R's strata()).
+* Proportional-hazards check: R's `cox.zph` (Grambsch-Therneau score test, survival >= 3.0;
+  `sarcoma.coxzph`), per term and global, time transform "km" by default, with a
+  plain-language note for every term with p < 0.05.
 * Small groups (fewer than the minimum size) and post-baseline covariates (response, adverse
   events: guarantee-time bias) are flagged with the reason.
 """
@@ -21,13 +24,16 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from sarcoma.cox_view import WALD, hr_ci_text, model_tests_text, n_events_text, univariable_display
+from sarcoma.coxfit import ChiSquareTest
+from sarcoma.coxzph import DEFAULT_TRANSFORM, TRANSFORMS, ZphSingularError, cox_zph
+from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, level_order, make_groupings
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, endpoint_columns, format_p
 from sarcoma.survival import CoxFitError, CoxResult, SurvivalInputError, cox_hazard_ratios
@@ -37,10 +43,13 @@ __all__ = [
     "NUMERIC_COVARIATES",
     "CoxModel",
     "PHCheck",
+    "TIME_TRANSFORM",
+    "TRANSFORMS",
     "covariate_options",
     "events_per_parameter",
     "fit_cox",
     "univariable_cox",
+    "univariable_display",
 ]
 
 # Numeric columns offered as linear covariates, with the unit of their hazard ratio.
@@ -52,7 +61,8 @@ NUMERIC_COVARIATES: dict[str, str] = {
 }
 EPV_MIN = 10
 PH_ALPHA = 0.05
-TIME_TRANSFORM = "rank"
+# R's cox.zph default: g(t) = 1 - Kaplan-Meier (robust to a few very long times).
+TIME_TRANSFORM = DEFAULT_TRANSFORM
 
 
 def _short(label: str) -> str:
@@ -88,9 +98,15 @@ def events_per_parameter(n_events: int, n_parameters: int) -> tuple[float, str |
 
 @dataclass(frozen=True)
 class PHCheck:
-    """Proportional-hazards test per model term (lifelines, scaled Schoenfeld residuals)."""
+    """R's cox.zph: Grambsch-Therneau test per model term and globally.
 
-    table: pd.DataFrame  # index: term label; columns statistic, p_value, note
+    `table` is indexed by term (a covariate: its row label when it has one coefficient, e.g.
+    "Line of therapy: ≥3 vs 1-2", else its name, e.g. "Histotype" on 2 df, as R tests a
+    factor) with columns covariate, statistic (chi-square), df, p_value, note.
+    """
+
+    table: pd.DataFrame
+    global_test: ChiSquareTest
     time_transform: str = TIME_TRANSFORM
 
     @property
@@ -100,15 +116,31 @@ class PHCheck:
     def notes(self) -> list[str]:
         return [n for n in self.table["note"] if n]
 
+    @property
+    def method(self) -> str:
+        """The test as the tables name it, e.g. "Grambsch-Therneau, km"."""
+        return f"Grambsch-Therneau, {self.time_transform}"
+
+    def describe(self) -> str:
+        """One line for the caption: what was tested, with which g(t), and the global result."""
+        g = self.global_test
+        return (
+            f"Proportional hazards: Grambsch-Therneau score test (R cox.zph, survival >= 3.0), time "
+            f"transform '{self.time_transform}' ({TRANSFORMS[self.time_transform]}); global test "
+            f"chi-square = {g.statistic:.2f} on {g.df} df, {format_p(g.p_value)}."
+        )
+
 
 @dataclass(frozen=True)
 class CoxModel:
     """A fitted Cox model with its guard-rail checks.
 
     `table` has one row per term (index: readable label such as "Histotype: LMS vs UPS") with
-    hr, lower, upper, p_value, covariate, level, reference, n_level (patients in that level, NaN
-    for numeric terms), small (level or its reference below the minimum size), ph_p_value,
-    ph_note (the proportional-hazards warning, if any) and note (every note for the term).
+    coef, se, hr, lower, upper, p_value (Wald), covariate, level, reference, n_level and
+    events_level (patients and events in that level), n_reference and events_reference (all
+    four NaN for numeric terms), small (level or its reference
+    below the minimum size), ph_p_value (the term's Grambsch-Therneau p), ph_note (the
+    proportional-hazards warning, if any) and note (every note for the term).
     """
 
     endpoint: str
@@ -125,15 +157,30 @@ class CoxModel:
     stratified_by_center: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def tests(self) -> tuple[ChiSquareTest, ...]:
+        """Likelihood ratio, Wald and score (log-rank) tests of the whole model (R's order)."""
+        return self.result.tests
+
+    def tests_text(self) -> str:
+        return model_tests_text(self.tests, self.result.concordance, self.result.concordance_se)
+
     def display(self) -> pd.DataFrame:
-        """The table as shown: HR (95% CI), p, PH test p, notes."""
+        """The table as shown: patients (events) per level, HR (95% CI), Wald p, PH test p, notes."""
         t = self.table
+        ph = f"PH test p ({self.ph.method})" if self.ph is not None else "PH test p"
         return pd.DataFrame(
             {
                 "Term": t.index,
-                "HR (95% CI)": [f"{h:.2f} ({lo:.2f}-{hi:.2f})" for h, lo, hi in zip(t["hr"], t["lower"], t["upper"], strict=True)],
-                "p": [format_p(p) for p in t["p_value"]],
-                "PH test p": [format_p(p) if np.isfinite(p) else "not computed" for p in t["ph_p_value"]],
+                # A numeric term (age per year) is estimated from every patient in the model.
+                "n (events)": [
+                    n_events_text(n, e) if np.isfinite(n) else n_events_text(self.n, self.n_events)
+                    for n, e in zip(t["n_level"], t["events_level"], strict=True)
+                ],
+                "Reference n (events)": [n_events_text(n, e) for n, e in zip(t["n_reference"], t["events_reference"], strict=True)],
+                "HR (95% CI)": [hr_ci_text(h, lo, hi) for h, lo, hi in zip(t["hr"], t["lower"], t["upper"], strict=True)],
+                f"p ({WALD})": [p_value_text(p) for p in t["p_value"]],
+                ph: [p_value_text(p) if np.isfinite(p) else "not computed" for p in t["ph_p_value"]],
                 "Note": t["note"].to_numpy(),
             }
         )
@@ -196,14 +243,19 @@ def fit_cox(
     min_group_size: int = DEFAULT_MIN_GROUP,
     alpha: float = 0.05,
     check_ph: bool = True,
+    ph_transform: str = TIME_TRANSFORM,
 ) -> CoxModel:
     """Cox model of `endpoint` on `covariates` (grouping keys and/or numeric columns).
 
     `references` maps a grouping key to its reference level (default: the first level of an
-    ordered grouping such as line of therapy, else the largest group). With `stratify_by_center`, each centre gets its own baseline hazard (needs a
-    `center` column with more than one centre). Raises `CoxFitError`/`SurvivalInputError` with a
+    ordered grouping such as line of therapy, else the largest group). With
+    `stratify_by_center`, each centre gets its own baseline hazard (needs a `center` column with
+    more than one centre). `check_ph` runs R's cox.zph with time transform `ph_transform`
+    ("km", "rank" or "identity"). Raises `CoxFitError`/`SurvivalInputError` with a
     plain-language message when the model cannot be fitted.
     """
+    if ph_transform not in TRANSFORMS:
+        raise SurvivalInputError(f"Unknown time transform {ph_transform!r} for the proportional-hazards test; choose one of {', '.join(TRANSFORMS)}.")
     covs = list(dict.fromkeys(covariates))
     if not covs:
         raise SurvivalInputError("Choose at least one covariate for the Cox model.")
@@ -249,13 +301,20 @@ def fit_cox(
     complete = data[used_cols].notna().all(axis=1)
     cc = data[complete]
     table = result.table.copy()
-    n_level = []
-    for _, row in table.iterrows():
-        if row["level"] is None:
-            n_level.append(math.nan)
-        else:
-            n_level.append(int((cc[row["covariate"]] == row["level"]).sum()))
-    table["n_level"] = n_level
+    events = cc["_event"] == 1
+
+    def count(covariate: str, level: object) -> tuple[float, float]:
+        if level is None:
+            return math.nan, math.nan
+        in_level = cc[covariate] == level
+        return int(in_level.sum()), int((in_level & events).sum())
+
+    levels = [count(c, lv) for c, lv in zip(table["covariate"], table["level"], strict=True)]
+    refs_ = [count(c, r) for c, r in zip(table["covariate"], table["reference"], strict=True)]
+    table["n_level"] = [n for n, _ in levels]
+    table["events_level"] = [e for _, e in levels]
+    table["n_reference"] = [n for n, _ in refs_]
+    table["events_reference"] = [e for _, e in refs_]
     ref_n = {c: int((cc[c] == r).sum()) for c, r in result.references.items()}
     # A hazard ratio compares a level with its reference: either group being small makes it fragile.
     table["small"] = [
@@ -284,16 +343,14 @@ def fit_cox(
     table["ph_note"] = ""
     if check_ph:
         try:
-            ph = _ph_check(cc, table, strata, result)
+            ph = _ph_check(table, result, ph_transform)
         except CoxFitError as exc:
             notes.append(f"Proportional-hazards test not computed: {exc}")
         if ph is not None:
-            table["ph_p_value"] = ph.table["p_value"].reindex(table.index).to_numpy()
-            table["ph_note"] = ph.table["note"].reindex(table.index).to_numpy()
-            for term, note in ph.table["note"].items():
-                if note:
-                    i = table.index.get_loc(term)
-                    table.iloc[i, table.columns.get_loc("note")] = "; ".join(x for x in (table["note"].iloc[i], note) if x)
+            by_covariate = ph.table.reset_index().set_index("covariate")
+            table["ph_p_value"] = by_covariate["p_value"].reindex(table["covariate"]).to_numpy()
+            table["ph_note"] = by_covariate["note"].reindex(table["covariate"]).to_numpy()
+            table["note"] = ["; ".join(x for x in (a, b) if x) for a, b in zip(table["note"], table["ph_note"], strict=True)]
     return CoxModel(
         endpoint=endpoint, covariates=tuple(covs), result=result, table=table, n=result.n,
         n_events=result.n_events, n_excluded=result.n_excluded + n_no_outcome, n_parameters=n_params,
@@ -301,45 +358,49 @@ def fit_cox(
     )
 
 
-def _ph_check(cc: pd.DataFrame, table: pd.DataFrame, strata: str | None, result: CoxResult) -> PHCheck:
-    """Refit on the same dummy coding (one column per term) and run lifelines' PH test.
-
-    `cox_hazard_ratios` does not hand out its fitted model, so the design is rebuilt from its
-    table (same levels, same reference) and the refit's coefficients are checked against it.
-    """
-    from lifelines import CoxPHFitter
-    from lifelines.statistics import proportional_hazard_test
-
-    design = pd.DataFrame({"_time": cc["_time"].to_numpy(float), "_event": cc["_event"].to_numpy(int)})
-    for term, row in table.iterrows():
-        col = cc[row["covariate"]]
-        design[term] = (col == row["level"]).to_numpy(float) if row["level"] is not None else col.to_numpy(float)
-    if strata:
-        design[strata] = cc[strata].to_numpy()
-    cph = CoxPHFitter(alpha=result.alpha)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            cph.fit(design, "_time", "_event", strata=[strata] if strata else None)
-            test = proportional_hazard_test(cph, design, time_transform=TIME_TRANSFORM)
-        except (ValueError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
-            raise CoxFitError("the residuals could not be computed for this model.") from exc
-    if not np.allclose(cph.params_.reindex(table.index).to_numpy(), table["coef"].to_numpy(), atol=1e-4):
-        raise CoxFitError("the refitted model differs from the reported one.")
-    summ = test.summary
-    stat = summ["test_statistic"].reindex(table.index)
-    p = summ["p"].reindex(table.index)
+def _ph_check(table: pd.DataFrame, result: CoxResult, transform: str) -> PHCheck:
+    """R's cox.zph on the fitted model: one test per covariate (R's terms) and a global test."""
+    terms = {}
+    covariate_of = {}
+    for covariate, cols in (result.terms or {}).items():
+        # A covariate with one coefficient is named by its row ("Line of therapy: ≥3 vs 1-2").
+        name = str(table.index[cols[0]]) if len(cols) == 1 else str(covariate)
+        terms[name] = cols
+        covariate_of[name] = covariate
+    try:
+        zph = cox_zph(result.fit, terms, transform)
+    except (ZphSingularError, np.linalg.LinAlgError) as exc:
+        raise CoxFitError(
+            "too few distinct event times with patients still at risk to see a change over time "
+            "(R's cox.zph stops here too)."
+        ) from exc
+    t = zph.table.drop(index="GLOBAL")
     notes = [
         (
-            f"{term}: the hazard ratio seems to change over follow-up (proportional-hazards test {format_p(pv)}). "
-            "It is an average over time; check whether the Kaplan-Meier curves cross, and consider "
-            "the RMST difference, a landmark analysis or stratifying on this variable."
+            f"{term}: the hazard ratio seems to change over follow-up (Grambsch-Therneau test, "
+            f"{transform} transform, {format_p(pv)}). It is an average over time; check whether the "
+            "Kaplan-Meier curves cross, and consider the RMST difference, a landmark analysis or "
+            "stratifying on this variable."
         )
         if pv < PH_ALPHA
         else ""
-        for term, pv in p.items()
+        for term, pv in t["p"].items()
     ]
-    return PHCheck(table=pd.DataFrame({"statistic": stat.to_numpy(), "p_value": p.to_numpy(), "note": notes}, index=table.index))
+    out = pd.DataFrame(
+        {"covariate": [covariate_of[x] for x in t.index], "statistic": t["chisq"].to_numpy(), "df": t["df"].to_numpy(),
+         "p_value": t["p"].to_numpy(), "note": notes},
+        index=pd.Index(t.index, name="term"),
+    )
+    g = zph.table.loc["GLOBAL"]
+    return PHCheck(table=out, global_test=ChiSquareTest("Grambsch-Therneau global test", float(g["chisq"]), int(g["df"]), float(g["p"])),
+                   time_transform=transform)
+
+
+_UNIVARIABLE_COLUMNS = [
+    "covariate", "label", "coef", "se", "hr", "lower", "upper", "p_value", "n", "n_events", "n_level", "events_level",
+    "n_reference", "events_reference", "small", "lr_statistic", "score_statistic", "df", "lr_p_value", "score_p_value",
+    "concordance", "concordance_se", "ph_p_value", "ph_transform", "ph_note", "note",
+]
 
 
 def univariable_cox(
@@ -353,12 +414,17 @@ def univariable_cox(
     min_group_size: int = DEFAULT_MIN_GROUP,
     alpha: float = 0.05,
     check_ph: bool = True,
+    ph_transform: str = TIME_TRANSFORM,
 ) -> pd.DataFrame:
     """One Cox model per covariate; one row per term (forest-ready), failures explained.
 
-    Columns: covariate, label, hr, lower, upper, p_value, n, n_events, n_level, small,
-    ph_p_value, ph_note (the PH warning alone), note (all notes). A covariate that cannot be
-    fitted gives one row with NaN estimates and the reason in `note`.
+    Columns: covariate, label, coef, se, hr, lower, upper, p_value (Wald), n, n_events,
+    n_level/events_level and n_reference/events_reference (patients and events in the level
+    and its reference; NaN for numeric terms), small, the covariate's model tests as R's
+    summary(coxph) (lr_statistic, score_statistic on df; lr_p_value, score_p_value),
+    concordance, concordance_se, ph_p_value (Grambsch-Therneau, transform ph_transform),
+    ph_note (the PH warning alone), note (all notes). A covariate that cannot be fitted gives
+    one row with NaN estimates and the reason in `note`.
     """
     rows = []
     for key in dict.fromkeys(covariates):
@@ -366,21 +432,23 @@ def univariable_cox(
             m = fit_cox(
                 df, endpoint, [key], references=references, stratify_by_center=stratify_by_center,
                 line_cut=line_cut, min_group_size=min_group_size, alpha=alpha, check_ph=check_ph,
+                ph_transform=ph_transform,
             )
         except (CoxFitError, SurvivalInputError) as exc:
             rows.append(
-                {"covariate": key, "label": f"{key}: not estimable", "hr": math.nan, "lower": math.nan, "upper": math.nan,
-                 "p_value": math.nan, "n": 0, "n_events": 0, "n_level": math.nan, "small": False, "ph_p_value": math.nan,
-                 "ph_note": "", "note": str(exc)}
+                {"covariate": key, "label": f"{key}: not estimable", "n": 0, "n_events": 0, "small": False,
+                 "ph_transform": ph_transform, "ph_note": "", "note": str(exc)}
             )
             continue
+        lr, _, score = m.tests
         for term, r in m.table.iterrows():
             rows.append(
-                {"covariate": key, "label": str(term), "hr": r["hr"], "lower": r["lower"], "upper": r["upper"],
-                 "p_value": r["p_value"], "n": m.n, "n_events": m.n_events, "n_level": r["n_level"], "small": bool(r["small"]),
-                 "ph_p_value": r["ph_p_value"], "ph_note": r["ph_note"], "note": r["note"]}
+                {"covariate": key, "label": str(term), **{c: r[c] for c in ("coef", "se", "hr", "lower", "upper", "p_value")},
+                 "n": m.n, "n_events": m.n_events,
+                 **{c: r[c] for c in ("n_level", "events_level", "n_reference", "events_reference")},
+                 "small": bool(r["small"]), "lr_statistic": lr.statistic, "score_statistic": score.statistic, "df": lr.df,
+                 "lr_p_value": lr.p_value, "score_p_value": score.p_value, "concordance": m.result.concordance,
+                 "concordance_se": m.result.concordance_se, "ph_p_value": r["ph_p_value"], "ph_transform": ph_transform,
+                 "ph_note": r["ph_note"], "note": r["note"]}
             )
-    return pd.DataFrame(
-        rows,
-        columns=["covariate", "label", "hr", "lower", "upper", "p_value", "n", "n_events", "n_level", "small", "ph_p_value", "ph_note", "note"],
-    )
+    return pd.DataFrame(rows, columns=_UNIVARIABLE_COLUMNS)

@@ -22,19 +22,20 @@ Rules used here:
 
 `suggest_landmark` picks the default L (see its docstring). `response_time_dependent_cox`
 offers the alternative that uses every patient: Cox regression with response as a
-time-dependent covariate (lifelines CoxTimeVaryingFitter), when response dates exist.
+time-dependent covariate ((start, stop] rows, fitted as R's coxph by `sarcoma.coxfit`), when
+response dates exist.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from sarcoma.coxfit import CoxEngineError, fit_coxph
 from sarcoma.groupings import DEFAULT_LINE_CUT, make_groupings
 from sarcoma.km_summary import (
     DEFAULT_MIN_GROUP,
@@ -150,7 +151,7 @@ class LandmarkResult:
         return self.landmark.n_analysed
 
     def comparison(self) -> pd.DataFrame:
-        """Naive vs landmark side by side: patients, per-group n and median, test p-value."""
+        """Naive vs landmark side by side: patients, per-group n and median, the test and its p."""
         rows = []
         for name, res, origin in (
             ("Naive (from treatment start)", self.naive, "treatment start"),
@@ -166,11 +167,20 @@ class LandmarkResult:
                     "Time measured from": origin,
                     "Patients": res.n_analysed,
                     "Groups (n, median months, 95% CI)": groups,
+                    "Test": _test_text(res),
                     "p": format_p(res.test.p_value) if res.test is not None else (res.test_note or "not tested"),
                     "p_value": res.test.p_value if res.test is not None else math.nan,
                 }
             )
         return pd.DataFrame(rows)
+
+
+def _test_text(res: GroupedSurvival) -> str:
+    """The comparison's test as the table names it: "Log-rank, χ² = 1.40, df = 1"."""
+    if res.test is None:
+        return "not tested"
+    strata = " stratified by centre" if res.test.stratified else ""
+    return f"{res.test_name}{strata}, χ² = {res.test.statistic:.2f}, df = {res.test.df}"
 
 
 def _relabel(res: GroupedSurvival, mapping: dict[str, str]) -> GroupedSurvival:
@@ -352,7 +362,7 @@ class TimeDependentCoxResult:
     def text(self) -> str:
         return (
             f"Hazard ratio for {self.endpoint} after a response vs before/without one: "
-            f"{self.hr:.2f} (95% CI {self.lower:.2f}-{self.upper:.2f}; {format_p(self.p_value)}), "
+            f"{self.hr:.2f} (95% CI {self.lower:.2f}-{self.upper:.2f}; Wald {format_p(self.p_value)}), "
             f"{self.n} patients, {self.n_events} events, {self.n_responders} responders."
         )
 
@@ -388,14 +398,12 @@ def response_intervals(df: pd.DataFrame, endpoint: str) -> tuple[pd.DataFrame, i
 
 
 def response_time_dependent_cox(df: pd.DataFrame, endpoint: str, *, alpha: float = 0.05) -> TimeDependentCoxResult:
-    """Hazard ratio of response as a time-dependent covariate (Mantel & Byar 1974 idea; lifelines).
+    """Hazard ratio of response as a time-dependent covariate (Mantel & Byar 1974 idea).
 
     Uses every patient from treatment start: time before a response counts as non-responder
-    time, which removes guarantee-time bias without discarding early events. Needs response dates.
+    time, which removes guarantee-time bias without discarding early events. Needs response
+    dates. Fitted as R's coxph(Surv(start, stop, event) ~ responded) (Efron ties); p is Wald's.
     """
-    from lifelines import CoxTimeVaryingFitter
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-
     if not has_response_dates(df):
         raise LandmarkError(
             "A time-dependent analysis needs the date of first response (column response_date) "
@@ -408,20 +416,16 @@ def response_time_dependent_cox(df: pd.DataFrame, endpoint: str, *, alpha: float
         raise CoxFitError(f"The time-dependent Cox model needs at least 2 events; there are {n_events}.")
     if n_resp == 0 or n_resp == rows["id"].nunique():
         raise CoxFitError("Everyone or no one responded while at risk, so response cannot be compared.")
-    ctv = CoxTimeVaryingFitter(alpha=alpha)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            ctv.fit(rows, id_col="id", event_col="event", start_col="start", stop_col="stop")
-        except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
-            raise CoxFitError("The time-dependent Cox model did not converge (too few events or responders).") from exc
-    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        raise CoxFitError("The time-dependent Cox model is unreliable (convergence problem): too few events or responders.")
-    s = ctv.summary.loc["responded"]
-    ci = 100 * (1 - alpha)
+    try:
+        fit = fit_coxph(rows["stop"], rows["event"], rows[["responded"]].to_numpy(float), start=rows["start"])
+    except CoxEngineError as exc:
+        raise CoxFitError(
+            "The time-dependent Cox model has no reliable estimate (too few events or responders, "
+            "or response perfectly predicts the outcome)."
+        ) from exc
+    lower, upper = fit.confint(alpha)
     return TimeDependentCoxResult(
-        endpoint=endpoint, hr=float(s["exp(coef)"]), lower=float(s[f"exp(coef) lower {ci:g}%"]),
-        upper=float(s[f"exp(coef) upper {ci:g}%"]), p_value=float(s["p"]), coef=float(s["coef"]),
-        se=float(s["se(coef)"]), n=int(rows["id"].nunique()), n_events=n_events, n_responders=n_resp,
-        n_excluded=n_excl, intervals=rows,
+        endpoint=endpoint, hr=float(np.exp(fit.coef[0])), lower=float(lower[0]), upper=float(upper[0]),
+        p_value=float(fit.wald_p[0]), coef=float(fit.coef[0]), se=float(fit.se[0]), n=int(rows["id"].nunique()),
+        n_events=n_events, n_responders=n_resp, n_excluded=n_excl, intervals=rows,
     )

@@ -3,7 +3,8 @@
 Pure numpy/pandas (never streamlit). The dashboard recomputes every panel on each filter
 change, so the Kaplan-Meier and log-rank paths are vectorised (one sort, then cumulative sums)
 instead of calling lifelines; lifelines, statsmodels and published R output are the test
-oracles (tests/test_survival.py). Cox regression goes through lifelines' CoxPHFitter.
+oracles (tests/test_survival.py). Cox regression is fitted by `sarcoma.coxfit`, which follows
+R's coxph step for step (tests/reference/ holds R's golden values).
 
 Conventions (they follow R's `survival` package unless stated):
 
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -30,6 +30,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from sarcoma.concordance import concordance as cox_concordance
+from sarcoma.coxfit import ChiSquareTest, CoxEngineError, CoxFit, fit_coxph
 
 __all__ = [
     "CONF_TYPES",
@@ -770,10 +773,14 @@ def pairwise_logrank(
 
 @dataclass(frozen=True, eq=False)
 class CoxResult:
-    """Cox proportional hazards fit (lifelines CoxPHFitter, Efron ties as R coxph).
+    """Cox proportional hazards fit (`sarcoma.coxfit`, Efron ties, fitted as R's coxph).
 
     `table` has one row per model term, indexed by a readable label ("histotype: LMS vs
-    UPS"), with columns covariate, level, reference, hr, lower, upper, p_value, coef, se.
+    UPS"), with columns covariate, level, reference, hr, lower, upper, p_value (Wald), coef,
+    se. `tests` are R's summary(coxph) global tests (likelihood ratio, Wald, score/log-rank),
+    `concordance` and `concordance_se` its concordance; `fit` keeps the fitted model (design
+    matrix included) for the proportional-hazards test, `terms` maps each covariate to its
+    columns in that design.
     """
 
     table: pd.DataFrame
@@ -784,6 +791,10 @@ class CoxResult:
     strata: tuple[str, ...]
     concordance: float
     alpha: float
+    concordance_se: float = math.nan
+    tests: tuple[ChiSquareTest, ...] = ()
+    fit: CoxFit | None = None
+    terms: Mapping[str, Sequence[int]] | None = None
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -815,7 +826,7 @@ def cox_hazard_ratios(
     reference: Mapping[str, Any] | Any = None,
     alpha: float = 0.05,
 ) -> CoxResult:
-    """Hazard ratios with CI and Wald p-values from a Cox model (lifelines).
+    """Hazard ratios with CI and Wald p-values from a Cox model, fitted as R's coxph.
 
     Text, categorical and boolean covariates are dummy-coded against a reference level:
     `reference={"histotype": "UPS"}` (or a plain value when there is one categorical
@@ -826,9 +837,6 @@ def cox_hazard_ratios(
     Problems that would give meaningless estimates (fewer than 2 events, a single level, a
     level without events, no convergence, separation) raise `CoxFitError`.
     """
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-
     _z(alpha)
     if not isinstance(df, pd.DataFrame):
         raise SurvivalInputError("Cox regression needs the cohort as a table (DataFrame).")
@@ -920,45 +928,38 @@ def cox_hazard_ratios(
     design["_time"] = t
     design["_event"] = e.astype(int)
 
-    cph = CoxPHFitter(alpha=alpha)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            cph.fit(design, "_time", "_event", strata=strata_names or None)
-        except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
-            raise CoxFitError(
-                "The Cox model did not converge. This usually means a covariate (almost) "
-                "perfectly predicts who has an event, two covariates carry the same "
-                "information, or a group is too small. Try fewer covariates or merge levels."
-            ) from exc
-    problems = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
-    if problems:
-        raise CoxFitError(
-            "The Cox model estimates are unreliable (lifelines reports a convergence problem: "
-            "possibly complete separation, a covariate with almost no variation, or "
-            "collinearity). Try fewer covariates or merge small groups."
-        )
-    summ = cph.summary
-    ci = 100 * (1 - alpha)
+    names = [c for c in design.columns if c in term_info]
+    strata_codes = (
+        design[strata_names].groupby(strata_names, sort=True).ngroup().to_numpy() if strata_names else None
+    )
+    try:
+        fit = fit_coxph(t, e, design[names].to_numpy(dtype=float), strata=strata_codes)
+    except CoxEngineError as exc:
+        raise CoxFitError(_cox_failure_text(exc, [term_info[names[j]][0] for j in exc.columns])) from exc
+    lower, upper = fit.confint(alpha)
     table = pd.DataFrame(
         {
-            "covariate": [term_info[i][1] for i in summ.index],
-            "level": [term_info[i][2] for i in summ.index],
-            "reference": [term_info[i][3] for i in summ.index],
-            "hr": summ["exp(coef)"].to_numpy(),
-            "lower": summ[f"exp(coef) lower {ci:g}%"].to_numpy(),
-            "upper": summ[f"exp(coef) upper {ci:g}%"].to_numpy(),
-            "p_value": summ["p"].to_numpy(),
-            "coef": summ["coef"].to_numpy(),
-            "se": summ["se(coef)"].to_numpy(),
+            "covariate": [term_info[i][1] for i in names],
+            "level": [term_info[i][2] for i in names],
+            "reference": [term_info[i][3] for i in names],
+            "hr": np.exp(fit.coef),
+            "lower": lower,
+            "upper": upper,
+            "p_value": fit.wald_p,
+            "coef": fit.coef,
+            "se": fit.se,
         },
-        index=pd.Index([term_info[i][0] for i in summ.index], name="term"),
+        index=pd.Index([term_info[i][0] for i in names], name="term"),
     )
     if not np.isfinite(table[["hr", "lower", "upper"]].to_numpy()).all():
         raise CoxFitError(
             "Some hazard ratios are infinite or undefined (complete separation). Merge small "
             "groups or leave the covariate out."
         )
+    terms: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        terms.setdefault(term_info[name][1], []).append(j)
+    conc = cox_concordance(fit.time, fit.event, fit.linear_predictor, strata_codes)
     return CoxResult(
         table=table,
         n=int(t.size),
@@ -966,6 +967,30 @@ def cox_hazard_ratios(
         n_excluded=n_excluded,
         references=refs,
         strata=tuple(strata_cols),
-        concordance=float(cph.concordance_index_),
+        concordance=float(conc.concordance),
         alpha=float(alpha),
+        concordance_se=float(conc.se),
+        tests=fit.model_tests(),
+        fit=fit,
+        terms=terms,
+    )
+
+
+def _cox_failure_text(exc: CoxEngineError, terms: list[str]) -> str:
+    """Plain-language reason a Cox model has no usable estimate."""
+    which = f" ({', '.join(terms)})" if terms else ""
+    if exc.reason == "singular":
+        return (
+            f"Two or more covariates carry the same information{which}, so their effects "
+            "cannot be separated. Leave one of them out or merge levels."
+        )
+    if exc.reason == "infinite":
+        return (
+            f"A hazard ratio is infinite{which}: the covariate perfectly predicts who has an "
+            "event first (complete separation). Merge small groups or leave the covariate out."
+        )
+    return (
+        "The Cox model did not converge. This usually means a covariate (almost) perfectly "
+        "predicts who has an event, two covariates carry the same information, or a group is "
+        "too small. Try fewer covariates or merge levels."
     )

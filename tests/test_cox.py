@@ -1,13 +1,14 @@
-"""Cox models with guard-rails, pinned to lifelines CoxPHFitter fitted directly and to
-statsmodels PHReg; the PH test to lifelines' proportional_hazard_test on the direct fit."""
+"""Cox models with guard-rails, pinned to lifelines CoxPHFitter fitted directly (run to the
+maximum) and to statsmodels PHReg; the PH test to R's cox.zph (golden values in
+tests/reference/out/cox_zph.csv, written by tests/reference/coxph.R)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from lifelines import CoxPHFitter
-from lifelines.statistics import proportional_hazard_test
 from statsmodels.duration.hazard_regression import PHReg
 
 from sarcoma.cox import (
@@ -18,6 +19,17 @@ from sarcoma.cox import (
     univariable_cox,
 )
 from sarcoma.survival import CoxFitError, SurvivalInputError
+
+REF = Path(__file__).resolve().parent / "reference"
+# lifelines' default Newton-Raphson (0.95 steps, loose stop) ends short of the maximum; with
+# full steps and a tight tolerance it reaches R's coxph maximum, so it stays an oracle.
+LIFELINES_AT_MLE = {"step_size": 1.0, "precision": 1e-20, "r_precision": 1e-15}
+
+
+def r_zph(model: str, transform: str = "km") -> pd.DataFrame:
+    """R's cox.zph table for a model of tests/reference/coxph_models.csv."""
+    z = pd.read_csv(REF / "out" / "cox_zph.csv")
+    return z[(z["model"] == model) & (z["transform"] == transform)].set_index("term")
 
 
 def cohort(n=150, seed=4):
@@ -67,7 +79,7 @@ def test_multivariable_matches_lifelines_and_statsmodels():
     df = cohort()
     m = fit_cox(df, "PFS", ["line_2", "age", "histotype"], references={"histotype": "UPS"})
     d = design(df)
-    cph = CoxPHFitter().fit(d.drop(columns="center"), "T", "E")
+    cph = CoxPHFitter().fit(d.drop(columns="center"), "T", "E", fit_options=LIFELINES_AT_MLE)
     terms = {
         "Line of therapy: ≥3 vs 1-2": "line3",
         "Age (per year)": "age",
@@ -76,9 +88,9 @@ def test_multivariable_matches_lifelines_and_statsmodels():
     }
     assert set(m.table.index) == set(terms)
     for term, col in terms.items():
-        assert m.table.loc[term, "hr"] == pytest.approx(cph.hazard_ratios_[col], rel=1e-6)
-        assert m.table.loc[term, "p_value"] == pytest.approx(cph.summary.loc[col, "p"], rel=1e-5)
-        assert m.table.loc[term, "lower"] == pytest.approx(cph.summary.loc[col, "exp(coef) lower 95%"], rel=1e-6)
+        assert m.table.loc[term, "hr"] == pytest.approx(cph.hazard_ratios_[col], rel=1e-9)
+        assert m.table.loc[term, "p_value"] == pytest.approx(cph.summary.loc[col, "p"], rel=1e-8)
+        assert m.table.loc[term, "lower"] == pytest.approx(cph.summary.loc[col, "exp(coef) lower 95%"], rel=1e-9)
     # Second reference: statsmodels PHReg with Efron ties.
     cols = list(terms.values())
     ph = PHReg(d["T"], d[cols], status=d["E"], ties="efron").fit()
@@ -89,49 +101,61 @@ def test_multivariable_matches_lifelines_and_statsmodels():
     assert not m.stratified_by_center
 
 
-def test_stratified_by_center_matches_lifelines_strata_and_statsmodels():
-    df = cohort()
+def test_stratified_by_center_matches_lifelines_strata_and_statsmodels_and_r_zph():
+    # The cohort as saved for R (tests/reference/data/cox_cohort.csv, same generator as cohort()).
+    df = pd.read_csv(REF / "data" / "cox_cohort.csv")
     m = fit_cox(df, "PFS", ["line_2", "age"], stratify_by_center=True)
     d = design(df)[["T", "E", "line3", "age", "center"]]
-    cph = CoxPHFitter().fit(d, "T", "E", strata=["center"])
+    cph = CoxPHFitter().fit(d, "T", "E", strata=["center"], fit_options=LIFELINES_AT_MLE)
     assert m.stratified_by_center
-    assert m.table.loc["Line of therapy: ≥3 vs 1-2", "hr"] == pytest.approx(cph.hazard_ratios_["line3"], rel=1e-6)
-    assert m.table.loc["Age (per year)", "hr"] == pytest.approx(cph.hazard_ratios_["age"], rel=1e-6)
+    assert m.table.loc["Line of therapy: ≥3 vs 1-2", "hr"] == pytest.approx(cph.hazard_ratios_["line3"], rel=1e-9)
+    assert m.table.loc["Age (per year)", "hr"] == pytest.approx(cph.hazard_ratios_["age"], rel=1e-9)
     ph = PHReg(d["T"], d[["line3", "age"]], status=d["E"], strata=d["center"], ties="efron").fit()
     assert m.table.loc["Line of therapy: ≥3 vs 1-2", "hr"] == pytest.approx(math.exp(ph.params[0]), rel=1e-4)
-    # PH test of the stratified model, as lifelines computes it on the direct fit.
-    ref = proportional_hazard_test(cph, d, time_transform="rank").summary
+    # PH test of the stratified model: R's cox.zph(coxph(... + strata(center))), km transform.
+    # (This used to be lifelines' proportional_hazard_test with the rank transform, which ranks
+    # the times of the data sorted by centre, then time, and ranks tied times in row order.)
+    ref = r_zph("cox_cohort_center")
     assert m.table.loc["Age (per year)", "ph_p_value"] == pytest.approx(ref.loc["age", "p"], rel=1e-8)
     assert m.table.loc["Line of therapy: ≥3 vs 1-2", "ph_p_value"] == pytest.approx(ref.loc["line3", "p"], rel=1e-8)
+    assert m.ph.global_test.p_value == pytest.approx(ref.loc["GLOBAL", "p"], rel=1e-8)
+    assert m.ph.global_test.df == 2
 
 
-def test_ph_check_matches_lifelines_and_explains_violations():
+def test_ph_check_matches_r_and_explains_violations():
     # Crossing hazards: group "early" has a falling hazard (Weibull shape 0.5), "late" a rising one
-    # (shape 3) with a similar median -> proportional hazards clearly violated.
-    rng = np.random.default_rng(2)
-    n = 200
-    grp = np.repeat(["early", "late"], n // 2)
-    t = np.where(grp == "early", 8 * rng.weibull(0.5, n), 8 * rng.weibull(3.0, n)).round(3) + 0.001
-    df = pd.DataFrame(
-        {"patient_id": range(n), "pfs_months": t, "pfs_event": 1, "histotype": np.where(grp == "early", "UPS", "LMS"),
-         "line_of_therapy": rng.integers(1, 5, n)}
-    )
+    # (shape 3) with a similar median -> proportional hazards clearly violated. The data as saved
+    # for R: tests/reference/data/crossing_hazards.csv (tests/reference/export_data.py).
+    df = pd.read_csv(REF / "data" / "crossing_hazards.csv")
     m = fit_cox(df, "PFS", ["histotype", "line_2"], references={"histotype": "UPS"})
-    d = pd.DataFrame({"T": t, "E": 1, "LMS": (grp == "late").astype(float), "line3": (df["line_of_therapy"] >= 3).astype(float)})
-    cph = CoxPHFitter().fit(d, "T", "E")
-    ref = proportional_hazard_test(cph, d, time_transform="rank").summary
+    ref = r_zph("crossing_hazards")
     term = "Histotype: LMS vs UPS"
-    assert m.ph.table.loc[term, "p_value"] == pytest.approx(ref.loc["LMS", "p"], rel=1e-8)
-    assert m.ph.table.loc[term, "statistic"] == pytest.approx(ref.loc["LMS", "test_statistic"], rel=1e-8)
+    assert m.ph.table.loc[term, "p_value"] == pytest.approx(ref.loc["histotype", "p"], rel=1e-8)
+    assert m.ph.table.loc[term, "statistic"] == pytest.approx(ref.loc["histotype", "chisq"], rel=1e-8)
     assert m.ph.table.loc[term, "p_value"] < 0.05
     assert term in m.ph.violations
     assert "seems to change over follow-up" in m.table.loc[term, "note"]
+    assert "Grambsch-Therneau test, km transform, p < 0.001" in m.table.loc[term, "note"]
     assert "RMST" in m.ph.notes()[0]
     assert m.table.loc[term, "ph_note"] == m.ph.table.loc[term, "note"] != ""
     uni = univariable_cox(df, "PFS", ["histotype"], references={"histotype": "UPS"})
     assert uni["ph_note"].iloc[0].startswith(term) and uni["ph_p_value"].iloc[0] < 0.05
     line_p = m.ph.table.loc["Line of therapy: ≥3 vs 1-2", "p_value"]
+    assert line_p == pytest.approx(ref.loc["line3", "p"], rel=1e-8)
     assert (line_p >= 0.05) == ("Line of therapy: ≥3 vs 1-2" not in m.ph.violations)
+
+
+def test_ph_test_of_a_factor_is_one_term_on_k_minus_1_df_as_r():
+    # R's cox.zph(fit) tests a factor as one term: histotype (3 levels) on 2 df.
+    df = pd.read_csv(REF / "data" / "cox_cohort.csv")
+    m = fit_cox(df, "PFS", ["line_2", "age", "histotype"], references={"histotype": "UPS"})
+    ref = r_zph("cox_cohort_multi")
+    assert m.ph.table.loc["Histotype", "df"] == 2
+    assert m.ph.table.loc["Histotype", "p_value"] == pytest.approx(ref.loc["histotype", "p"], rel=1e-8)
+    rows = m.table[m.table["covariate"] == "Histotype"]
+    assert len(rows) == 2 and (rows["ph_p_value"] == m.ph.table.loc["Histotype", "p_value"]).all()
+    assert m.ph.global_test.df == 4
+    assert m.ph.global_test.p_value == pytest.approx(ref.loc["GLOBAL", "p"], rel=1e-8)
 
 
 def test_events_per_parameter_warning_counts():
@@ -171,7 +195,11 @@ def test_small_groups_and_post_baseline_covariates_are_flagged():
     term = "Best response: Responder (CR/PR) vs Non-responder (SD/PD)"
     assert "guarantee-time bias" in m.table.loc[term, "note"]
     shown = m.display()
-    assert list(shown.columns) == ["Term", "HR (95% CI)", "p", "PH test p", "Note"]
+    assert list(shown.columns) == ["Term", "n (events)", "Reference n (events)", "HR (95% CI)", "p (Wald)", "PH test p", "Note"]
+    asps = shown.set_index("Term").loc["Histotype: ASPS vs UPS"]
+    ups = df["histotype"] == "UPS"
+    assert asps["n (events)"] == "4 (4)"
+    assert asps["Reference n (events)"] == f"{int(ups.sum())} ({int(df.loc[ups, 'pfs_event'].sum())})"
     forest = m.forest_table()
     assert forest["small"].tolist() == m.table["small"].tolist()
     assert forest["label"].iloc[0].endswith("(n=4)")
@@ -183,7 +211,7 @@ def test_univariable_rows_match_single_models_and_failures_are_explained():
     df.loc[df.index[:30], "tmb"] = np.linspace(1, 20, 30)
     table = univariable_cox(df, "PFS", ["line_2", "age", "tmb", "histotype", "sex"], references={"histotype": "UPS"})
     d = design(df)
-    cph = CoxPHFitter().fit(pd.DataFrame({"T": df["pfs_months"], "E": df["pfs_event"], "x": (df["line_of_therapy"] >= 3).astype(float)}), "T", "E")
+    cph = CoxPHFitter().fit(pd.DataFrame({"T": df["pfs_months"], "E": df["pfs_event"], "x": (df["line_of_therapy"] >= 3).astype(float)}), "T", "E", fit_options=LIFELINES_AT_MLE)
     row = table.set_index("label").loc["Line of therapy: ≥3 vs 1-2"]
     assert row["hr"] == pytest.approx(cph.hazard_ratios_["x"], rel=1e-6)
     assert row["n"] == len(df)  # univariable: only its own missing values count

@@ -92,6 +92,10 @@ def test_comparison_table_shows_both_analyses():
     assert table["p_value"].iloc[1] == pytest.approx(res.landmark.test.p_value)
     assert "Non-responder (SD/PD): n = 3, median 2.0" in table["Groups (n, median months, 95% CI)"].iloc[1]
     assert table["Analysis"].iloc[1] == "Landmark at 3 months"
+    # The test is named next to its p (issue 11).
+    t = res.landmark.test
+    assert table["Test"].iloc[1] == f"Log-rank, χ² = {t.statistic:.2f}, df = 1"
+    assert list(table.columns).index("Test") + 1 == list(table.columns).index("p")
 
 
 def test_response_dates_classify_at_the_landmark():
@@ -394,9 +398,9 @@ def _add_page_if_missing(monkeypatch) -> None:
 def test_page_shows_what_the_core_computes(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from sarcoma.cox import fit_cox, univariable_cox
+    from sarcoma.cox import fit_cox, univariable_cox, univariable_display
     from sarcoma.filters import FilterState, apply_filters
-    from sarcoma.formatting import markdown_escape
+    from sarcoma.formatting import markdown_escape, p_value_text
     from sarcoma.groupings import level_order, make_groupings
     from sarcoma.ingest import load_cohort
     from sarcoma.rmst import horizon_limit, rmst_by_group
@@ -426,9 +430,15 @@ def test_page_shows_what_the_core_computes(monkeypatch):
     g = make_groupings()["line_2"]
     uni = univariable_cox(cohort, "PFS", ["line_2", "age"], references={"line_2": level_order(g.make(cohort), g)[0]})
     cox_shown = at.dataframe[-2].value
+    # The table as shown: HR to 2 decimals, every p through the one formatter and named by its
+    # test (Wald per term; likelihood ratio, score, concordance and PH test per covariate).
+    pd.testing.assert_frame_equal(cox_shown.reset_index(drop=True), univariable_display(uni))
     assert list(cox_shown["Term"]) == list(uni["label"])
-    np.testing.assert_allclose(cox_shown["HR"].to_numpy(float), uni["hr"].to_numpy(float), rtol=1e-12)
-    np.testing.assert_allclose(cox_shown["p"].to_numpy(float), uni["p_value"].to_numpy(float), rtol=1e-12)
+    assert list(cox_shown["HR (95% CI)"]) == [f"{h:.2f} ({lo:.2f}-{hi:.2f})" for h, lo, hi in uni[["hr", "lower", "upper"]].to_numpy()]
+    assert list(cox_shown["p (Wald)"]) == [p_value_text(p) for p in uni["p_value"]]
+    assert {"p (likelihood ratio)", "p (score, log-rank)", "Concordance (se)", "PH test p (Grambsch-Therneau, km)"} <= set(cox_shown.columns)
+    captions = [c.value for c in at.caption]
+    assert any("time transform 'km'" in c and "cox.zph" in c for c in captions)
 
     # RMST tab, defaults: all patients, horizon min(12, longest usable).
     tau = min(12.0, horizon_limit(cohort, "PFS", None))
@@ -464,3 +474,13 @@ def test_page_shows_what_the_core_computes(monkeypatch):
     assert markdown_escape(model.epv_warning) in [w.value for w in at.warning]
     # The landmark tab shows an error now, so the Cox table is the second-to-last table.
     pd.testing.assert_frame_equal(at.dataframe[-2].value.reset_index(drop=True), model.display())
+    assert f"**Tests of the model** (as R's summary(coxph)): {markdown_escape(model.tests_text())}" in [m.value for m in at.markdown]
+    assert markdown_escape(model.ph.describe()) in [c.value for c in at.caption]
+
+    # Another time transform for the PH test: the table's column and the caption say which.
+    at.selectbox(key="cox_ph_transform").set_value("rank")
+    at.run()
+    assert not at.exception
+    ranked = fit_cox(cohort, "PFS", ["line_2", "age", "histotype"], references=refs, ph_transform="rank")
+    pd.testing.assert_frame_equal(at.dataframe[-2].value.reset_index(drop=True), ranked.display())
+    assert "PH test p (Grambsch-Therneau, rank)" in ranked.display().columns
