@@ -57,6 +57,7 @@ STEP_POINT_BUDGET = 1200
 CENSOR_BINS = 200
 CENSOR_BIN_BUDGET = 480
 DECIMALS = 4
+LOG_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -329,21 +330,39 @@ def forest_figure(
     lower: str,
     upper: str,
     label: str = "label",
+    group: str | None = None,
+    columns: Mapping[str, str] | None = None,
     log_x: bool = False,
     reference: float | None = None,
     x_label: str = "",
     title: str = "",
     flag: str | None = None,
+    favours: tuple[str, str] | None = None,
     style: PlotStyle | None = None,
 ) -> go.Figure:
     """Point estimates with CI whiskers, one row per line of `table` (top to bottom).
 
-    Rows whose `flag` column is true are drawn hollow (e.g. groups below the minimum size).
-    Missing upper limits (not reached) are drawn to the right edge with an arrow-like marker.
+    With `group` (e.g. the variable), each run of rows of one group gets a heading row and its
+    rows are indented under it, so a level is named once ("UPS"), not "Histotype: UPS".
+    `columns` maps a column header to a column of `table` holding display text (n (events),
+    "4.6 (3.2-5.9)"): printed right of the plot, the way forest plots in papers read.
+    `favours` ("lower hazard", "higher hazard") labels the two sides of `reference`. The x axis
+    is drawn at the top and at the bottom. Rows whose `flag` column is true are drawn hollow
+    (groups below the minimum size); a missing upper limit (not reached) runs dotted to the edge.
     """
     style = style or PlotStyle()
+    columns = dict(columns or {})
     df = table.reset_index(drop=True)
-    y = list(range(len(df)))[::-1]
+    lines: list[tuple[str, int | None]] = []  # (text, data row or None for a heading)
+    previous = None
+    for i, row in df.iterrows():
+        if group is not None and row[group] != previous:
+            lines.append((str(row[group]), None))
+            previous = row[group]
+        lines.append((("    " if group is not None else "") + str(row[label]), int(i)))
+    n_lines = len(lines)
+    y_of = {i: n_lines - 1 - k for k, (_, i) in enumerate(lines) if i is not None}
+    y = np.array([y_of[i] for i in range(len(df))], dtype=float)
     est = df[estimate].astype(float).to_numpy()
     lo = df[lower].astype(float).to_numpy()
     hi = df[upper].astype(float).to_numpy()
@@ -351,7 +370,8 @@ def forest_figure(
     right = float(finite.max()) * (1.1 if not log_x else 1.5) if len(finite) else 1.0
     hi_drawn = np.where(np.isfinite(hi), hi, right)
     hollow = df[flag].astype(bool).to_numpy() if flag and flag in df else np.zeros(len(df), bool)
-    fig = go.Figure()
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45], horizontal_spacing=0.02) if columns else go.Figure()
+    where = {"row": 1, "col": 1} if columns else {}
     for i in range(len(df)):
         if not np.isfinite(est[i]):
             continue
@@ -360,7 +380,8 @@ def forest_figure(
                 x=[lo[i] if np.isfinite(lo[i]) else est[i], hi_drawn[i]], y=[y[i], y[i]], mode="lines",
                 line={"color": "#333333", "width": style.line_width, "dash": "solid" if np.isfinite(hi[i]) else "dot"},
                 showlegend=False, hoverinfo="skip",
-            )
+            ),
+            **where,
         )
     fig.add_trace(
         go.Scatter(
@@ -371,25 +392,85 @@ def forest_figure(
             },
             customdata=np.stack([lo, hi], axis=-1),
             hovertemplate="%{x:.2f} (%{customdata[0]:.2f}-%{customdata[1]:.2f})<extra></extra>",
-        )
+        ),
+        **where,
     )
     missing = ~np.isfinite(est)
     if missing.any():  # not reached / not estimable: said in the row, never silently blank
         fig.add_trace(
             go.Scatter(
                 x=np.where(np.isfinite(lo[missing]), lo[missing], (finite.min() if len(finite) else 1.0)),
-                y=np.asarray(y)[missing], mode="text", text=["not reached" if np.isfinite(lo_i) else "not estimable" for lo_i in lo[missing]],
+                y=y[missing], mode="text", text=["not reached" if np.isfinite(lo_i) else "not estimable" for lo_i in lo[missing]],
                 textposition="middle right", textfont={"size": style.font_size, "color": "#555555"},
                 showlegend=False, hoverinfo="skip",
-            )
+            ),
+            **where,
         )
     if reference is not None:
-        fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"})
-    fig.update_yaxes(tickvals=y, ticktext=[plotly_text(t) for t in df[label].astype(str)], showgrid=False)
-    fig.update_xaxes(title_text=plotly_text(x_label), type="log" if log_x else "linear")
-    lines = 2 if df[label].astype(str).str.contains("\n").any() else 1
-    _finish(fig, title, style, None, height=max(300, 80 + int(len(df) * (1.0 + lines) * style.font_size)))
+        fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"}, **where)
+    # Text columns, left-aligned; the first (counts) is narrow, the others share the rest.
+    starts = np.cumsum([0.0] + [1.0 if j == 0 else 2.0 for j in range(len(columns))])
+    starts = starts / starts[-1]
+    for j, (header, col) in enumerate(columns.items()):
+        x = float(starts[j]) + 0.03
+        fig.add_trace(
+            go.Scatter(
+                x=[x] * len(df), y=y, mode="text", text=[plotly_text(v) for v in df[col].astype(str)],
+                textposition="middle right", textfont={"size": style.font_size}, showlegend=False, hoverinfo="skip",
+            ),
+            row=1, col=2,
+        )
+        fig.add_annotation(
+            text=f"<b>{plotly_text(header)}</b>", x=x, y=n_lines - 0.3, xref="x2", yref="y", xanchor="left", yanchor="bottom",
+            showarrow=False, font={"size": style.font_size},
+        )
+    if columns:
+        fig.update_xaxes(range=[0, 1], visible=False, row=1, col=2)
+    ticktext = [f"<b>{plotly_text(t)}</b>" if i is None else plotly_text(t) for t, i in lines]
+    fig.update_yaxes(
+        tickvals=list(range(n_lines - 1, -1, -1)), ticktext=ticktext, showgrid=False, zeroline=False,
+        range=[-0.8, n_lines - 0.2 + (0.9 if columns else 0.0)],
+    )
+    # The axis at the bottom and, mirrored with its labels, at the top of a tall plot.
+    axis = {"title_text": plotly_text(x_label), "type": "log" if log_x else "linear", "showline": True, "mirror": "allticks", "ticks": "outside"}
+    if log_x:  # round ratios as ticks, not Plotly's 2 3 4 ... 9 minor labels
+        span = np.concatenate([finite, [reference]]) if reference is not None else finite
+        ticks = [v for v in LOG_TICKS if span.size and span.min() / 1.5 <= v <= span.max() * 1.5] or [1.0]
+        axis |= {"tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]}
+    fig.update_xaxes(**axis, **where)
+    note_lines = 0
+    if favours is not None and reference is not None:
+        left, right_text = favours
+        for text, xpos, anchor in ((f"← {left}", 0.0, "left"), (f"{right_text} →", 1.0, "right")):
+            fig.add_annotation(
+                text=plotly_text(text), x=xpos, xref="x domain", y=0, yref="paper", yshift=-int(3.6 * style.font_size),
+                xanchor=anchor, yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 2), "color": "#555555"},
+            )
+        note_lines = 1
+    _top_axis(fig, log_x, style)
+    inner = n_lines * 1.9 * style.font_size + (2 * style.font_size if columns else 0)
+    _finish(fig, title, style, None, inner_height=max(inner, 4 * style.font_size))
+    fig.update_layout(margin={
+        "t": int(fig.layout.margin.t + 1.6 * style.font_size),  # the top axis' labels under the title
+        "b": int(fig.layout.margin.b + note_lines * 2 * style.font_size), "l": 40,
+    })
+    fig.update_layout(height=int(fig.layout.height + (1.6 + note_lines * 2) * style.font_size))
+    fig.update_yaxes(automargin=True)
     return fig
+
+
+def _top_axis(fig: go.Figure, log_x: bool, style: PlotStyle) -> None:
+    """Tick labels at the top too: an overlaying axis that matches the main x axis."""
+    main = fig.layout.xaxis
+    fig.update_layout(
+        xaxis99={
+            "overlaying": "x", "matches": "x", "side": "top", "type": "log" if log_x else "linear",
+            "showgrid": False, "ticks": "outside", "tickfont": {"size": style.font_size},
+            "tickvals": main.tickvals, "ticktext": main.ticktext,
+        }
+    )
+    # An invisible trace on the top axis makes Plotly draw it.
+    fig.add_trace(go.Scatter(x=[None], y=[None], xaxis="x99", yaxis="y", showlegend=False, hoverinfo="skip"))
 
 
 def waterfall_figure(
@@ -417,11 +498,16 @@ def waterfall_figure(
             )
         )
     for y, text in ((20, "+20% (PD)"), (-30, "−30% (PR)")):
-        fig.add_hline(y=y, line={"dash": "dash", "color": "#555555"}, annotation_text=text)
+        fig.add_hline(y=y, line={"dash": "dash", "color": "#555555"})
+        # In the right margin, next to its line: never on top of a bar.
+        fig.add_annotation(text=text, x=1.0, xref="paper", xanchor="left", xshift=6, y=y, yref="y",
+                           showarrow=False, font={"size": max(10, style.font_size - 2), "color": "#555555"})
     fig.update_xaxes(title_text="Patients", showticklabels=False)
     fig.update_yaxes(title_text="Best change from baseline (%)")
     fig.update_layout(bargap=0.1)
     _finish(fig, title, style, None)
+    # Room for the legend row between the title and the bars, and for the threshold labels.
+    fig.update_layout(margin={"r": int(30 + 6 * style.font_size), "t": int(fig.layout.margin.t + 1.8 * style.font_size)})
     return fig
 
 

@@ -109,9 +109,28 @@ def test_group_colors_are_fixed_for_known_vocabularies_and_distinct():
 def test_forest_marks_flagged_rows_hollow_and_not_reached_dotted():
     table = pd.DataFrame({"label": ["a", "b"], "est": [4.6, 8.5], "lo": [3.2, 2.0], "hi": [5.9, np.nan], "small": [False, True]})
     fig = forest_figure(table, estimate="est", lower="lo", upper="hi", flag="small")
-    markers = fig.data[-1]
+    markers = next(tr for tr in fig.data if tr.mode == "markers")
     assert list(markers.marker.symbol) == ["square", "square-open"]
     assert fig.data[1].line.dash == "dot"
+
+
+def test_forest_groups_levels_under_a_heading_with_text_columns_and_two_axes():
+    table = pd.DataFrame({
+        "variable": ["Histotype", "Histotype", "Line", "Line"], "level": ["UPS", "LMS", "1-2", "≥3"],
+        "hr": [1.0, 0.5, 1.0, 2.1], "lo": [1.0, 0.2, 1.0, 1.1], "hi": [1.0, 1.3, 1.0, 4.0], "txt": ["ref", "0.50", "ref", "2.10"],
+    })
+    fig = forest_figure(table, estimate="hr", lower="lo", upper="hi", label="level", group="variable", columns={"HR (95% CI)": "txt"},
+                        log_x=True, reference=1.0, favours=("lower hazard", "higher hazard"))
+    ticks = [t.replace("<b>", "").replace("</b>", "").strip() for t in fig.layout.yaxis.ticktext]
+    assert ticks == ["Histotype", "UPS", "LMS", "Line", "1-2", "≥3"]  # each variable named once
+    texts = next(tr for tr in fig.data if tr.mode == "text" and tr.xaxis == "x2")
+    assert list(texts.text) == ["ref", "0.50", "ref", "2.10"]
+    marker_y = next(tr for tr in fig.data if tr.mode == "markers").y
+    assert list(marker_y) == [4, 3, 1, 0]  # headings take rows 5 and 2
+    assert fig.layout.xaxis99.side == "top" and fig.layout.xaxis99.matches == "x"
+    assert list(fig.layout.xaxis.tickvals) == [0.2, 0.5, 1.0, 2.0, 5.0]
+    favours = [a.text for a in fig.layout.annotations if "hazard" in a.text]
+    assert favours == ["← lower hazard", "higher hazard →"]
 
 
 def test_waterfall_sorted_and_coloured_by_response():
