@@ -32,6 +32,7 @@ from sarcoma.ingest import CohortReadError, load_adverse_events, load_cohort
 from sarcoma.km_summary import GroupedSurvival, survival_by_group
 from sarcoma.plots import PlotStyle, group_colors
 from sarcoma.survival import format_median
+from sarcoma.views import View, ViewContext
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sample_cohort.csv"
 SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"
@@ -52,6 +53,7 @@ F = {
 PRESENT_KEY = "present"
 NO_GROUPING = "all"
 MEMO_KEY = "_memo"
+DERIVED_KEY = "_dataset_derived"
 MEMO_SIZE = 64
 # Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
@@ -307,6 +309,29 @@ def groupings_for(result: FilterResult) -> dict:
     """Grouping variables that split the filtered cohort (computed once per filter state)."""
     cut = filter_state_from_widgets().line_cut
     return memo("groupings", (cut,), lambda: available_groupings(result.subset, cut))
+
+
+def dataset_derived() -> pd.DataFrame:
+    """The whole dataset with the filters' derived columns (display histotype, line group): the
+    colour universe of every view. Recomputed only when the dataset or those options change."""
+    state = filter_state_from_widgets()
+    ds = current_dataset()
+    key = (ds.digest, state.line_cut, state.fold_rare_below)
+    held = st.session_state.get(DERIVED_KEY)
+    if held is None or held[0] != key:
+        held = (key, with_derived_columns(ds.cohort, state))
+        st.session_state[DERIVED_KEY] = held
+    return held[1]
+
+
+def view_context() -> ViewContext:
+    """What every view needs besides the selection: the whole dataset, the cut, the style."""
+    return ViewContext(dataset=dataset_derived(), line_cut=filter_state_from_widgets().line_cut, style=plot_style())
+
+
+def view(name: str, build, cohort: pd.DataFrame, options) -> View:
+    """A view of the current selection, computed once per (dataset, filters, options, mode)."""
+    return memo(name, (options, presentation()), lambda: build(cohort, options, view_context()))
 
 
 def grouping_options() -> dict:

@@ -1,10 +1,14 @@
-"""Survival page: KM curves for PFS or OS by any grouping, with the test and the summary table."""
+"""Survival page: Kaplan-Meier curves of an endpoint by any grouping (sarcoma.views.survival)."""
 
 import streamlit as st
 
 from pages import _shared as ui
+from pages import _url as url
+from pages._render import render_view
+from sarcoma.endpoints import ENDPOINTS
 from sarcoma.km_summary import CONF_TYPES, TESTS
-from sarcoma.plots import km_figure
+from sarcoma.risk_table import LAYOUTS
+from sarcoma.views.survival import SurvivalOptions, survival_view
 
 ui.require_app()
 
@@ -12,50 +16,28 @@ st.header("Survival")
 result = ui.filtered()
 if ui.enough_patients(result):
     cohort = result.subset
-    state = ui.filter_state_from_widgets()
     groupings = ui.grouping_options()
     c1, c2, c3, c4 = st.columns(4)
-    endpoint = c1.radio("Endpoint", ["PFS", "OS"], horizontal=True, key="surv_endpoint", persist_state="session")
+    endpoint = url.radio(c1, "Endpoint", list(ENDPOINTS), key="surv_endpoint", param="endpoint", default="PFS",
+                         horizontal=True, persist_state="session")
     # A string sentinel rather than None: a None option is not restored reliably after a page switch.
-    group_choice = c2.selectbox(
-        "Compare by", [ui.NO_GROUPING, *groupings],
-        format_func=lambda k: "No grouping (all patients)" if k == ui.NO_GROUPING else groupings[k].label,
-        key="surv_group", persist_state="session",
+    group_choice = url.selectbox(
+        c2, "Compare by", [ui.NO_GROUPING, *groupings], key="surv_group", param="by", default=ui.NO_GROUPING,
+        format_func=lambda k: "No grouping (all patients)" if k == ui.NO_GROUPING else groupings[k].label, persist_state="session",
     )
-    group_key = None if group_choice in (None, ui.NO_GROUPING) else group_choice
-    if (problem := ui.grouping_problem(result, group_key)) is not None:
-        ui.not_shown(f"Compare by {groupings[group_key].label}", problem)
-        group_key = None  # all patients of the selection, until the grouping applies again
-    test = c3.selectbox("Test", list(TESTS), format_func=TESTS.get, key="surv_test", persist_state="session")
-    conf_type = c4.selectbox("Confidence intervals", list(CONF_TYPES), format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="surv_ci", persist_state="session")
-    o1, o2, o3 = st.columns(3)
-    show_ci = o1.toggle("CI bands", value=False, key="surv_bands", persist_state="session")
-    stratify = o2.toggle("Stratify test by centre", value=False, key="surv_strata", persist_state="session", disabled="center" not in cohort)
-    min_size = o3.number_input("Minimum group size", min_value=1, max_value=50, value=5, key="surv_min", persist_state="session")
-
-    res = ui.cached_survival(result, endpoint, group_key, conf_type=conf_type, test=test, stratify_by_center=stratify, min_group_size=int(min_size), line_cut=state.line_cut)
-    if not res.curves:
-        st.warning(f"No patient in this selection has a usable {endpoint} time and event.")
-    else:
-        fig = km_figure(
-            res.curves, at_risk=res.at_risk, title=f"{'Progression-free' if endpoint == 'PFS' else 'Overall'} survival — {res.grouping_label}",
-            annotation=res.test_label(), show_ci=show_ci, colors=ui.colors_for(list(res.curves), group_key), style=ui.plot_style(),
-        )
-        st.plotly_chart(fig, theme=None, config=ui.PLOTLY_CONFIG, key="surv_fig")
-        if res.test_label():
-            st.markdown("  \n".join(ui.md(line) for line in res.test_label().splitlines()))
-        st.caption(ui.md(res.methods_note()))
-        st.dataframe(res.display_table(), hide_index=True)
-        fu, lo, hi = res.follow_up
-        st.markdown(
-            f"**Median follow-up** (reverse Kaplan-Meier on overall survival): {ui.fmt_months(fu, lo, hi)} · "
-            f"analysed {res.n_analysed} of {res.n_subset} patients in the selection"
-        )
-        for ex in res.excluded:
-            st.caption(ui.md(f"Not in the curves: {ex.n} patient(s) — {ex.reason}."))
-        if group_key and groupings[group_key].post_baseline:
-            st.warning(
-                "This grouping is known only after treatment starts (response, toxicity). Patients who die "
-                "or progress early cannot become responders, so the comparison favours the responders "
-                "(guarantee-time bias). Interpret with care."
-            )
+    test = url.selectbox(c3, "Test", list(TESTS), key="surv_test", param="test", default="logrank", format_func=TESTS.get, persist_state="session")
+    conf_type = url.selectbox(c4, "Confidence intervals", list(CONF_TYPES), key="surv_ci", param="ci", default="log-log",
+                              format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
+    o1, o2, o3, o4 = st.columns(4)
+    show_ci = url.toggle(o1, "CI bands", key="surv_bands", param="bands", persist_state="session")
+    stratify = url.toggle(o2, "Stratify test by centre", key="surv_strata", param="strata", persist_state="session",
+                          disabled="center" not in cohort)
+    risk = url.selectbox(o3, "Table under the curves", list(LAYOUTS), key="surv_risk", param="risk", default="at_risk",
+                         format_func=LAYOUTS.get, persist_state="session",
+                         help="KMunicate (Morris et al., BMJ Open 2019): number at risk, cumulative censored and cumulative events per group.")
+    min_size = url.number(o4, "Minimum group size", key="surv_min", param="min", default=5, min_value=1, max_value=50, persist_state="session")
+    options = SurvivalOptions(
+        endpoint=endpoint, grouping=None if group_choice == ui.NO_GROUPING else group_choice, test=test,
+        conf_type=conf_type, show_ci=show_ci, stratify=stratify, min_group_size=min_size, risk_table=risk,
+    )
+    render_view(ui.view("survival_view", survival_view, cohort, options), presentation=ui.presentation())

@@ -20,6 +20,28 @@ def p_value_text(p: float | None) -> str:
     return str(Decimal(repr(float(p))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
+def decimal_text(value: float, digits: int) -> str:
+    """`value` rounded half up to `digits` decimals (as SPSS and papers print), "" if missing."""
+    if value is None or not math.isfinite(value):
+        return ""
+    return str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def hr_text(hr: float, lower: float, upper: float) -> str:
+    """A hazard ratio with its CI, 2 decimals: "0.52 (0.29-0.93)"."""
+    if hr is None or not math.isfinite(hr):
+        return "not estimable"
+    ci = f" ({decimal_text(lower, 2) or 'not estimable'}-{decimal_text(upper, 2) or 'not estimable'})"
+    return decimal_text(hr, 2) + ci
+
+
+def percent_ci_text(proportion: float, lower: float, upper: float, digits: int = 1) -> str:
+    """A proportion and its CI as percentages: "58.3% (27.7-84.8)"."""
+    if proportion is None or not math.isfinite(proportion):
+        return "not estimable"
+    return f"{decimal_text(100 * proportion, digits)}% ({decimal_text(100 * lower, digits)}-{decimal_text(100 * upper, digits)})"
+
+
 # Text from a file is data. Streamlit renders labels, captions and messages as Markdown (links,
 # images that the browser fetches, LaTeX, :color[...] directives) and Plotly renders a subset of
 # HTML in every label (<a href>, <span style>). Both escapers make such text display literally.

@@ -409,8 +409,8 @@ def forest_figure(
     if reference is not None:
         fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"}, **where)
     # Text columns, left-aligned; the first (counts) is narrow, the others share the rest.
-    starts = np.cumsum([0.0] + [1.0 if j == 0 else 2.0 for j in range(len(columns))])
-    starts = starts / starts[-1]
+    widths = [1.0 if j == 0 else 2.0 for j in range(len(columns))]
+    starts = np.cumsum([0.0, *widths]) / max(sum(widths), 1.0)
     for j, (header, col) in enumerate(columns.items()):
         x = float(starts[j]) + 0.03
         fig.add_trace(

@@ -79,7 +79,7 @@ def test_survival_by_line_shows_the_core_p_value_and_keeps_it_on_endpoint_switch
     for endpoint in ("PFS", "OS"):
         at.radio(key="surv_endpoint").set_value(endpoint).run()
         core = survival_by_group(cohort, endpoint, "line_2")
-        label = next(rendered(m.value) for m in at.markdown if m.value.startswith("Log-rank"))
+        label = next(rendered(m.value).strip("*") for m in at.markdown if m.value.startswith("**Log-rank"))
         assert format_p(core.test.p_value) in label
         assert f"df = {core.test.df}" in label
         shown = at.dataframe[0].value
@@ -178,7 +178,8 @@ def _line_colors(at: AppTest) -> dict[str, str]:
     import json
 
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    return {tr["name"]: tr["line"]["color"] for tr in spec["data"] if tr.get("mode") == "lines" and tr.get("name")}
+    # The group's label is the trace's meta (its legend name adds n and the median).
+    return {tr["meta"]: tr["line"]["color"] for tr in spec["data"] if tr.get("mode") == "lines" and tr.get("name")}
 
 
 def test_group_colours_do_not_change_when_filters_remove_a_group():

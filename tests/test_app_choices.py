@@ -114,10 +114,10 @@ def test_survival_grouping_stays_chosen_while_a_filter_leaves_one_level():
     at.sidebar.multiselect(key="histotype").set_value(["UPS"]).run()
     assert at.selectbox(key="surv_group").value == "histotype"
     assert any("Compare by Histotype: not shown for this selection, because every patient in this "
-               "selection has the same histotype (UPS)" in rendered(i.value) for i in at.info)
+               "selection has the same histotype (UPS)" in rendered(w.value) for w in at.warning)
     at.sidebar.multiselect(key="histotype").set_value([]).run()
     assert at.selectbox(key="surv_group").value == "histotype"
-    assert len(at.dataframe[0].value) > 2 and not at.info
+    assert len(at.dataframe[0].value) > 2 and not any("not shown" in w.value for w in at.warning)
 
 
 def test_subgroup_variables_survive_a_narrow_filter():
@@ -131,3 +131,29 @@ def test_subgroup_variables_survive_a_narrow_filter():
     assert list(at.multiselect(key="sg_vars").value) == chosen
     table = at.dataframe[0].value
     assert table.astype(str).apply(lambda c: c.str.contains("Histotype")).any().any()
+
+
+def test_survival_choices_round_trip_through_the_url():
+    """A shared link reproduces the view: the choices are read from the URL, and each change
+    is written back (option keys, not labels; defaults left out)."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("pages/survival.py")
+    shared = {"endpoint": "OS", "by": "histotype", "test": "breslow", "ci": "log", "bands": "1", "risk": "kmunicate", "min": "3"}
+    for k, v in shared.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="surv_endpoint").value == "OS"
+    assert at.selectbox(key="surv_group").value == "histotype"
+    assert at.selectbox(key="surv_test").value == "breslow"
+    assert at.selectbox(key="surv_ci").value == "log"
+    assert at.toggle(key="surv_bands").value is True
+    assert at.selectbox(key="surv_risk").value == "kmunicate"
+    assert at.number_input(key="surv_min").value == 3
+    assert any(rendered(m.value).startswith("**Breslow") for m in at.markdown)
+    # A change goes into the URL; going back to a default takes the parameter out.
+    at.selectbox(key="surv_group").set_value("line_2").run()
+    assert at.query_params["by"] == "line_2"
+    at.radio(key="surv_endpoint").set_value("PFS").run()
+    assert "endpoint" not in at.query_params

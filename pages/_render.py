@@ -1,0 +1,52 @@
+"""Draw a View (sarcoma.views) on a page: the same content the report and the deck show."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sarcoma.formatting import markdown_escape as md
+from sarcoma.views.model import View
+
+# Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
+
+
+def show_table(table: pd.DataFrame, *, presentation: bool = False, key: str | None = None) -> None:
+    """A whole table, never a scroll box. In presentation mode a static table, because the
+    interactive grid is drawn on a canvas that the projector CSS cannot enlarge; st.table renders
+    Markdown in cells, so every cell and header is escaped."""
+    frame = table
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    if not default_index:
+        frame = frame.reset_index()
+    if presentation:
+        shown = frame.astype(object).where(frame.notna(), "").map(md)
+        shown.columns = [md(c) for c in shown.columns]
+        st.table(shown, hide_index=True)
+    else:
+        st.dataframe(frame, hide_index=True, height="content", key=key)
+
+
+def render_view(view: View, *, presentation: bool = False, key: str | None = None) -> None:
+    """Result lines, warnings, figures, notes, tables and the methods sentence of a view."""
+    prefix = key or view.key
+    for line in view.lines:
+        st.markdown(f"**{md(line)}**")
+    for warning in view.warnings:
+        st.warning(md(warning))
+    for block in view.figures:
+        st.plotly_chart(block.figure, theme=None, config=PLOTLY_CONFIG, key=f"{prefix}-{block.key}")
+        for note in block.notes:
+            st.caption(md(note))
+    for note in view.notes:
+        st.caption(md(note))
+    for block in view.tables:
+        if not block.on_page:
+            continue
+        st.markdown(f"**{md(block.title)}**")
+        show_table(block.table, presentation=presentation, key=f"{prefix}-{block.key}")
+        for note in block.notes:
+            st.caption(md(note))
+    if view.methods:
+        st.caption(md(f"Methods: {view.methods}"))
