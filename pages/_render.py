@@ -35,12 +35,31 @@ def render_view(view: View, *, presentation: bool = False, key: str | None = Non
         st.markdown(f"**{md(line)}**")
     for warning in view.warnings:
         st.warning(md(warning))
+    if view.figures_first:
+        _figures(view, prefix)
+        _notes(view)
+        _tables(view, prefix, presentation)
+    else:
+        _tables(view, prefix, presentation)
+        _notes(view)
+        _figures(view, prefix)
+    if view.methods:
+        st.caption(md(f"Methods: {view.methods}"))
+
+
+def _figures(view: View, prefix: str) -> None:
     for block in view.figures:
         st.plotly_chart(block.figure, theme=None, config=PLOTLY_CONFIG, key=f"{prefix}-{block.key}")
         for note in block.notes:
             st.caption(md(note))
+
+
+def _notes(view: View) -> None:
     for note in view.notes:
         st.caption(md(note))
+
+
+def _tables(view: View, prefix: str, presentation: bool) -> None:
     for block in view.tables:
         if not block.on_page:
             continue
@@ -48,5 +67,3 @@ def render_view(view: View, *, presentation: bool = False, key: str | None = Non
         show_table(block.table, presentation=presentation, key=f"{prefix}-{block.key}")
         for note in block.notes:
             st.caption(md(note))
-    if view.methods:
-        st.caption(md(f"Methods: {view.methods}"))

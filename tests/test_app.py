@@ -9,8 +9,9 @@ from streamlit.testing.v1 import AppTest
 from sarcoma.filters import FilterState, apply_filters
 from sarcoma.ingest import load_cohort
 from sarcoma.km_summary import format_p, survival_by_group
-from sarcoma.response_view import response_view
 from sarcoma.subgroups import subgroup_table
+from sarcoma.views import ViewContext
+from sarcoma.views.response import ResponseOptions, response_view
 from tests.rendered import rendered
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,14 +122,17 @@ def test_empty_selection_shows_a_message_not_an_error():
 def test_response_page_matches_core_and_seed_table_4(cohort):
     at = start("pages/response.py")
     at.selectbox(key="resp_by").set_value("regimen_class").run()
-    shown = at.dataframe[0].value
-    core = response_view(cohort, "regimen_class")
-    assert shown["ORR (CI)"].tolist() == core.display["ORR (CI)"].tolist()
-    # Seed Table 4 (rows): ICI monotherapy 12/41 = 29.3% of evaluable; total 22/64 = 34.4%.
-    assert shown.loc["ICI monotherapy", "ORR (CI)"].startswith("ORR 29.3% (12/41 evaluable")
-    assert shown.loc["Total", "ORR (CI)"].startswith("ORR 34.4% (22/64 evaluable")
+    shown = at.dataframe[0].value.set_index("Regimen class")
+    core = response_view(cohort, ResponseOptions(by="regimen_class"), ViewContext(dataset=cohort)).tables[0].table.set_index("Regimen class")
+    orr = "ORR % (95% CI, Clopper-Pearson)"
+    assert shown[orr].tolist() == core[orr].tolist()
+    # Seed Table 4 (rows): ICI monotherapy 12/41 = 29.3% of evaluable; total 22/64 = 34.4%
+    # (Clopper-Pearson limits from scipy; the seed prints 23.0 for the lower limit, see test_response).
+    assert shown.loc["ICI monotherapy", orr] == "29.3% (16.1-45.5)"
+    assert shown.loc["ICI monotherapy", "Evaluable (CR+PR+SD+PD)"] == 41
+    assert shown.loc["Total", orr] == "34.4% (22.9-47.3)"
     at.radio(key="resp_den").set_value("all").run()
-    assert at.dataframe[0].value.loc["Total", "Denominator"] == 72
+    assert at.dataframe[0].value.set_index("Regimen class").loc["Total", "All treated"] == 72
 
 
 def test_subgroups_page_matches_core(cohort):
@@ -228,7 +232,7 @@ def test_upload_cohort_and_separate_adverse_event_table():
     assert any("Adverse-event table: events.csv" in rendered(c.value) for c in at.caption)
     at.switch_page("pages/safety.py")
     at.run()
-    summary = at.dataframe[0].value.set_index("measure")["value"].astype(str)
+    summary = at.dataframe[0].value.set_index("Measure")["n (%)"].astype(str)
     # Seed toxicity paragraph: 36 AEs in total, 5 grade 3-4 AEs in 5 patients.
     assert summary["AEs in total (all grades)"] == "36"
     assert summary["Grade 3–4 AEs"] == "5"
@@ -285,4 +289,5 @@ def test_safety_page_explains_missing_columns_instead_of_failing():
         assert not at.exception, page
     at.switch_page("pages/safety.py")
     at.run()
-    assert at.info  # a plain note per table that needs columns this file does not have
+    # A plain note per table that needs columns this file does not have.
+    assert any("not available for this file" in rendered(c.value) for c in at.caption)

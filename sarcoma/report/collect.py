@@ -135,9 +135,11 @@ def options_from_state(state: Mapping[str, Any], **overrides: Any) -> ReportOpti
             elif name in ("show_ci", "stratify_by_center", "presentation"):
                 value = bool(value)
             kwargs[name] = value
-    # The Survival page's "no grouping" choice is None or the sentinel "all".
+    # The Survival and Cohort pages' "no grouping" choice is None or the sentinel "all".
     if "surv_group" in state and state["surv_group"] in (None, "all"):
         kwargs["survival_grouping"] = None
+    if "cohort_by" in state and state["cohort_by"] in (None, "all"):
+        kwargs["table1_by"] = None
     kwargs.update(overrides)
     return ReportOptions(**kwargs)
 

@@ -62,6 +62,7 @@ class View:
     methods: str = ""
     options: Any = None
     facts: dict[str, Any] = field(default_factory=dict)  # what the methods paragraph needs to know
+    figures_first: bool = True  # False: the tables are the result, the figures illustrate them
 
     @property
     def empty(self) -> bool:

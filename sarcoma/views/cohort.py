@@ -1,0 +1,46 @@
+"""Cohort view: patient characteristics in the seed's Table 1 shape, optionally by a group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sarcoma.characteristics import characteristics_table
+from sarcoma.groupings import make_groupings, why_not_grouped
+from sarcoma.views.context import ViewContext
+from sarcoma.views.model import TableBlock, View
+from sarcoma.views.survival import check_choice
+
+TESTS_SENTENCE = (
+    "Tests: Pearson chi-square (Fisher's exact for 2×2 tables with small expected counts) for categorical "
+    "variables, Mann-Whitney U or Kruskal-Wallis for continuous ones."
+)
+
+
+@dataclass(frozen=True)
+class CohortOptions:
+    by: str | None = None  # a baseline grouping key, or None for the whole selection
+
+    def __post_init__(self) -> None:
+        if self.by is not None:
+            check_choice(self.by, {k for k, g in make_groupings().items() if not g.post_baseline}, "Table 1 split")
+
+
+def cohort_view(cohort: pd.DataFrame, options: CohortOptions, ctx: ViewContext) -> View:
+    warnings: list[str] = []
+    by = options.by
+    groupings = make_groupings(ctx.line_cut)
+    if by is not None and (problem := why_not_grouped(cohort, groupings[by])) is not None:
+        warnings.append(f"Split by {groupings[by].label}: not shown for this selection, because {problem}. "
+                        "It is shown again when the filters allow it.")
+        by = None
+    table = characteristics_table(cohort, by=by, line_cut=ctx.line_cut)
+    title = "Patient characteristics" + (f" by {groupings[by].label.lower()}" if by else "")
+    return View(
+        key="table1", chapter="Patients", title=title,
+        tables=(TableBlock("table1", f"{title} (n = {len(cohort)})", table),),
+        notes=("Categorical variables: n (% of all patients in the column); continuous: median (min–max).",),
+        warnings=tuple(warnings), methods=TESTS_SENTENCE if by else "", options=options,
+        facts={"table1_by_label": groupings[by].label if by else None},
+    )
