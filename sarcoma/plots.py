@@ -443,10 +443,10 @@ def forest_figure(
         left, right_text = favours
         for text, xpos, anchor in ((f"← {left}", 0.0, "left"), (f"{right_text} →", 1.0, "right")):
             fig.add_annotation(
-                text=plotly_text(text), x=xpos, xref="x domain", y=0, yref="paper", yshift=-int(3.6 * style.font_size),
+                text=plotly_text(text), x=xpos, xref="x domain", y=0, yref="paper", yshift=-int(4.6 * style.font_size),
                 xanchor=anchor, yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 2), "color": "#555555"},
             )
-        note_lines = 1
+        note_lines = 1.5
     _top_axis(fig, log_x, style)
     inner = n_lines * 1.9 * style.font_size + (2 * style.font_size if columns else 0)
     _finish(fig, title, style, None, inner_height=max(inner, 4 * style.font_size))

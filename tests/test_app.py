@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sarcoma.filters import FilterState, apply_filters
+from sarcoma.formatting import p_value_text
 from sarcoma.ingest import load_cohort
 from sarcoma.km_summary import format_p, survival_by_group
 from sarcoma.subgroups import subgroup_table
@@ -139,10 +140,15 @@ def test_subgroups_page_matches_core(cohort):
     at = start("pages/subgroups.py")
     at.multiselect(key="sg_vars").set_value(["line_2", "histotype"]).run()
     shown = at.dataframe[0].value
-    core = subgroup_table(cohort, groupings=["line_2", "histotype"]).display()
-    assert shown["p"].tolist() == core["p"].tolist()
-    assert shown["Median (95% CI), months"].tolist() == core["Median (95% CI), months"].tolist()
-    assert any("4 tests in this table" in rendered(c.value) for c in at.caption)
+    core = subgroup_table(cohort, groupings=["line_2", "histotype"])
+    tests = core.tests.set_index(["endpoint", "variable"])
+    # Each variable's first row carries its unadjusted and its Holm-adjusted p (the core's, one formatter).
+    assert shown.loc[shown["p"] != "", "p"].tolist() == [p_value_text(p) for p in tests["p_value"]]
+    assert shown.loc[shown["p"] != "", "p (Holm-adjusted)"].tolist() == [p_value_text(p) for p in tests["p_adjusted"]]
+    assert shown["Median (95% CI), months"].tolist() == core.rows["median_text"].tolist()
+    assert any(rendered(m.value).startswith("**4 tests in this table") for m in at.markdown)
+    # Seed: PFS by line of therapy, unadjusted p (the paper prints 0.027 for its own data).
+    assert shown.loc[0, "Variable"] == "Line of therapy (1-2 vs ≥3)" and shown.loc[0, "p"] == p_value_text(tests.loc[("PFS", "line_2"), "p_value"])
 
 
 def test_cohort_and_safety_pages_show_seed_counts():

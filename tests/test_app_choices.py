@@ -126,7 +126,7 @@ def test_subgroup_variables_survive_a_narrow_filter():
     assert "histotype" in chosen and "center" in chosen
     at.sidebar.multiselect(key="histotype").set_value(["ASPS"]).run()
     assert list(at.multiselect(key="sg_vars").value) == chosen
-    assert any(rendered(i.value).startswith("Histotype: not shown for this selection") for i in at.info)
+    assert any(rendered(w.value).startswith("Histotype: not shown for this selection") for w in at.warning)
     at.sidebar.multiselect(key="histotype").set_value([]).run()
     assert list(at.multiselect(key="sg_vars").value) == chosen
     table = at.dataframe[0].value
