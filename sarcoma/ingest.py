@@ -496,7 +496,7 @@ def _untrusted_rows(table: _Table, *, id_present: np.ndarray | None) -> list[_Un
             "{n} ({rows}) have a patient ID and nothing else the analysis uses; they were not "
             "read as patients.",
         ))
-    ragged, _ = rowcheck.ragged_rows(table.cell_counts, table.header_cells, table.empty_rows,
+    ragged = rowcheck.ragged_rows(table.cell_counts, table.header_cells, table.empty_rows,
                                      table.column_blank, addressed=table.grid.addressed)
 
     def ragged_problems(rows: np.ndarray) -> list[str]:
@@ -511,6 +511,11 @@ def _untrusted_rows(table: _Table, *, id_present: np.ndarray | None) -> list[_Un
         "into the wrong columns; they were left out of every analysis (see the issues table).",
     ))
     return found
+
+
+def _unmatched_for_report(table: _Table) -> list[str]:
+    """Unrecognised headers, capped for the mapping form (ingest_limits.MAX_MAPPING_COLUMNS)."""
+    return [headers.describe(table.header, i) for i in table.match.unmatched[: limits.MAX_MAPPING_COLUMNS]]
 
 
 def _stray_column(table: _Table, row: int) -> str | None:
@@ -642,6 +647,8 @@ class _CohortBuilder:
         for note in parsed.notes:
             self.warnings.append(f"'{self.t.source_header(name)}': {note}.")
         grouped = parsed.extra.get("grouped")
+        if grouped and not self.kept.all():
+            grouped = self._kept_counts(name, grouped)
         if grouped:
             total = sum(grouped.values())
             listed = ", ".join(f"'{k}' ({v})" for k, v in sorted(grouped.items(), key=lambda kv: -kv[1])[:8])
@@ -650,6 +657,12 @@ class _CohortBuilder:
                 f"grouped as Other: {listed}."
             )
         self.decimal_comma |= bool(parsed.extra.get("decimal_comma"))
+
+    def _kept_counts(self, name: str, grouped: dict[str, int]) -> dict[str, int]:
+        """Counts of grouped values among the rows still in the cohort (not in excluded rows)."""
+        kept_text = values.trimmed(self.t.need(name)).filter(pa.array(self.kept))
+        counts = pc.value_counts(kept_text).to_pylist()
+        return {c["values"]: c["counts"] for c in counts if c["values"] in grouped}
 
     def _date_order(self) -> bool:
         """Day/month order for the whole file: one centre writes all its dates one way."""
@@ -1074,7 +1087,8 @@ class _CohortBuilder:
             issues=issues,
             rows_excluded=int((~self.kept).sum()),
             warnings=self.warnings,
-            unmatched_columns=[headers.describe(self.t.header, i) for i in self.t.match.unmatched],
+            unmatched_columns=_unmatched_for_report(self.t),
+            unmatched_total=len(self.t.match.unmatched),
             column_mapping={headers.describe(self.t.header, i): c for i, c in self.t.match.mapping.items()},
             file_format=self.t.grid.file_format,
             encoding=self.t.grid.encoding,
@@ -1151,6 +1165,15 @@ def _read_ae_grid(
     kept = ~table.empty_rows
     log.add(np.flatnonzero(table.empty_rows), endpoint="all", column="patient_id", values="",
             problem="the row is empty", kind="empty row", action="row skipped", excludes=True)
+    for found in _untrusted_rows(table, id_present=None):
+        rows = np.flatnonzero(found.mask & kept)
+        log.add(rows, endpoint="all", column="patient_id", values=[ids[r] for r in rows],
+                problem=found.problem(rows) if callable(found.problem) else found.problem,
+                kind=found.kind, action=found.action.replace("a patient", "an adverse event"),
+                excludes=True)
+        kept[rows] = False
+        if len(rows):
+            table.warnings.append(found.summary(table.source_rows[rows]).replace("patients", "adverse events"))
     for name, problem, kind in (("patient_id", "patient ID is missing", "no patient ID"),
                                 ("term", "AE term is missing", "no AE term")):
         rows = np.flatnonzero(kept & (parsed[name].status != values.OK))
@@ -1182,7 +1205,8 @@ def _read_ae_grid(
         issues=log.frame(),
         rows_excluded=int(n - kept.sum()),
         warnings=table.warnings,
-        unmatched_columns=[headers.describe(table.header, i) for i in table.match.unmatched],
+        unmatched_columns=_unmatched_for_report(table),
+        unmatched_total=len(table.match.unmatched),
         column_mapping={headers.describe(table.header, i): c for i, c in table.match.mapping.items()},
         file_format=grid.file_format,
         encoding=grid.encoding,

@@ -221,9 +221,9 @@ def check_zip_entry_count(data: bytes) -> None:
 class CellBudget:
     """Cells a workbook read may still parse (shared by every sheet of one upload)."""
 
-    def __init__(self, cells: int = MAX_SHEET_CELLS) -> None:
-        self.left = cells
-        self.limit = cells
+    def __init__(self, cells: int | None = None) -> None:
+        self.limit = MAX_SHEET_CELLS if cells is None else cells
+        self.left = self.limit
 
     def spend(self, n: int, sheet: str) -> None:
         self.left -= max(n, 1)  # an empty row still costs parsing

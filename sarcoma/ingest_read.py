@@ -394,16 +394,19 @@ def read_text_grid(upload: Upload) -> Grid:
             gc.collect()
             pa.default_memory_pool().release_unused()
         grid = Grid(columns=columns, n_rows=n_rows)
-    _check_cell_lengths(grid)
+    _check_cells(grid, delimiter)
     grid.encoding = encoding
     grid.delimiter = delimiter
     return grid
 
 
-def _check_cell_lengths(grid: Grid) -> None:
-    """Refuse a cell longer than MAX_CELL_CHARS (Arrow has no field-size limit of its own)."""
+def _check_cells(grid: Grid, delimiter: str) -> None:
+    """Refuse a cell longer than MAX_CELL_CHARS (Arrow has no field-size limit of its own), or
+    one that swallowed whole rows: a quotation mark that is never closed turns the lines after
+    it into one cell, and those patients would silently vanish from the count."""
     import pyarrow.compute as pc
 
+    width = len(grid.columns)
     for j, col in enumerate(grid.columns):
         if not len(col):
             continue
@@ -412,6 +415,18 @@ def _check_cell_lengths(grid: Grid) -> None:
         if longest > limits.MAX_CELL_CHARS:
             row = int(np.argmax(lengths.to_numpy(zero_copy_only=False)))
             raise limits.cell_too_long(_column_letter(j), grid.first_row_number + row, longest)
+        if width < 3:
+            continue
+        multiline = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
+        for row in np.flatnonzero(multiline)[:1000]:
+            cell = col[int(row)].as_py()
+            if cell.count(delimiter) >= width - 1:
+                raise CohortReadError(
+                    f"A quotation mark (\") in row {grid.first_row_number + int(row)}, column "
+                    f"{_column_letter(j)}, is never closed, so the lines after it were read as one "
+                    "cell and their patients would be lost. Remove or close that quotation mark "
+                    "and upload again."
+                )
 
 
 def _column_letter(index: int) -> str:

@@ -3,29 +3,35 @@
 Each function returns a boolean mask over the data rows (below the header); `ingest` excludes
 those rows from every analysis and lists each with its reason.
 
-Ragged rows, the rule (what Excel, SPSS and R really write):
+Ragged rows, the rule (what Excel, SPSS and R really write). A CSV row's cells are trusted when:
 
-* A CSV row's cells are trusted when it has as many cells as the reference width, which is the
-  header's cell count, or the count most data rows share when that is larger (a writer that
-  ends every line with a separator, or a column whose header cell is missing: listed as an
-  unnamed column). Excel writes every row of a sheet with the same number of separators, so
-  its exports always match.
-* A shorter row is trusted when every cell it lacks belongs to a column that is empty in the
-  whole table: the writer dropped trailing empty cells ("a,b,c" under "a,b,c,,", or Excel
-  leaving out a trailing column that nobody filled in). A row that lacks a cell of a column
-  other rows fill may have lost a cell in the middle, with every later value moved left.
-* A longer row is never trusted, even when its extra cells are empty: the last columns of a
-  cohort file (PD-L1, TMB, MSI) are mostly blank, so a row with one unquoted separator inside a
-  text cell ("Sarcoma, NOS") ends in exactly such an empty extra cell, with every value after
-  the separator one column to the right. Writers that add separators add them to every line,
-  and are accepted by the reference width above.
-* In a workbook every cell carries its column address, so values cannot shift and a short row
-  is just empty cells. A row with a value to the right of the header's last column (a value
-  without a header) is treated like a long CSV row, unless more than half the rows have values
-  in that column (its header cell is missing: an unnamed column).
+* it has as many cells as the header. Excel writes every row of a sheet with the same number
+  of separators ("a,b,c,," under "x,y,z,," when the used range is wider than the table), as
+  do SPSS, R and pandas, so their exports always match;
+* it is shorter, and most data rows are cut the same way: old Excel leaves out trailing
+  columns that are empty in a whole block of rows, some writers leave out every row's trailing
+  empty cells;
+* it is longer, and every data row is longer by the same count: a writer that ends each line
+  with a separator, or a column whose header cell is missing on every line.
 
-Rows whose cells do not line up are excluded from every analysis rather than half-used: which
-of their values are in the right column cannot be known.
+Any other row is ragged, even when its missing or extra cells are empty. A row with an
+unquoted separator inside a text cell ("Sarcoma, NOS") has one cell more, and because the last
+columns of a cohort file (PD-L1, TMB, MSI) are mostly blank, that extra cell is usually empty,
+with every value after the separator one column to the right; a naive export can do that to
+most rows, which is why longer rows need every row to agree. A row that lost a cell in the
+middle has one cell less, and what it lacks at the end looks exactly like a trailing empty cell
+left out. Neither can be told from harmless trailing cells by looking at the row; only the
+file's usual count can.
+
+In a workbook every cell carries its column address, so values cannot shift and a short row is
+just empty cells. A row with a value to the right of the header's last named column (a value
+without a header) is ragged, unless more than half the rows have a value in that column (its
+header cell is missing: it is listed as an unnamed column).
+
+Ragged rows are excluded from every analysis, not half-used: which of their values sit in the
+right column cannot be known. The price: a file whose rows are cut irregularly (a writer that
+leaves out each row's own trailing empty cells) loses the rows not cut like most; each is
+listed, and uploading the .xlsx instead avoids it.
 """
 
 from __future__ import annotations
@@ -81,16 +87,6 @@ def column_blanks(columns: Sequence[pa.Array]) -> list[np.ndarray]:
 # --- Ragged rows ----------------------------------------------------------------------------------
 
 
-def reference_width(counts: np.ndarray, header_cells: int) -> int:
-    """The header's cell count, or the count most rows share when larger (see module docstring)."""
-    if not len(counts):
-        return header_cells
-    widths, freq = np.unique(counts, return_counts=True)
-    common = int(widths[np.argmax(freq)])
-    header_freq = int(freq[widths == header_cells].sum())
-    return common if common > header_cells and int(freq.max()) > header_freq else header_cells
-
-
 def ragged_rows(
     counts: np.ndarray,
     header_cells: int,
@@ -98,8 +94,8 @@ def ragged_rows(
     column_blank: Sequence[np.ndarray],
     *,
     addressed: bool,
-) -> tuple[np.ndarray, int]:
-    """(mask of rows whose cells may not line up with the header, reference width)."""
+) -> np.ndarray:
+    """Rows whose cells may not line up with the header (see the module docstring)."""
     filled = ~blank_rows
     if addressed:
         stray = np.zeros(len(counts), dtype=bool)
@@ -108,17 +104,20 @@ def ragged_rows(
             has = ~column_blank[j] & filled
             if int(has.sum()) <= half:
                 stray |= has
-        return stray, header_cells
-    ref = reference_width(counts[filled], header_cells)
-    off = filled & (counts != ref)
-    # lacks_only_empty[c]: every column from c to the reference width is empty in every row.
-    empty = np.array([bool(column_blank[j].all()) if j < len(column_blank) else True for j in range(ref)],
-                     dtype=bool)
-    lacks_only_empty = np.ones(ref + 1, dtype=bool)
-    for c in range(ref - 1, -1, -1):
-        lacks_only_empty[c] = lacks_only_empty[c + 1] and empty[c]
-    short_ok = off & (counts < ref) & lacks_only_empty[np.minimum(counts, ref)]
-    return off & ~short_ok, ref
+        return stray
+    data = counts[filled]
+    if not len(data):
+        return np.zeros(len(counts), dtype=bool)
+    widths, freq = np.unique(data, return_counts=True)
+    trusted = {header_cells}
+    if len(widths) == 1:
+        trusted.add(int(widths[0]))  # every row alike: trailing separators, or a header short of a cell
+    most = int(freq.max())
+    if int(freq[widths == header_cells].sum()) < most:
+        common = int(widths[np.argmax(freq)])
+        if common < header_cells:
+            trusted.add(common)  # rows cut alike: trailing empty cells left out
+    return filled & ~np.isin(counts, list(trusted))
 
 
 def ragged_problem(count: int, header_cells: int, stray_column: str | None = None) -> str:
