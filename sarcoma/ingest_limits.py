@@ -97,6 +97,8 @@ def check_lines(data: bytes, delimiter: str) -> None:
     sep = delimiter.encode("utf-8")
     for number, start, end in long_lines(data, _SHORT_LINE):
         cells = data.count(sep, start, end) + 1
+        if cells > MAX_COLUMNS and end - start <= MAX_LINE_BYTES and b'"' in data[start:end]:
+            cells = _quoted_cells(data[start:end], delimiter)  # separators in quotes do not count
         if cells > MAX_COLUMNS:
             where = "The first line" if number == 1 else f"Line {number}"
             raise LimitExceeded(
@@ -112,6 +114,16 @@ def check_lines(data: bytes, delimiter: str) -> None:
             )
 
 
+def _quoted_cells(line: bytes, delimiter: str) -> int:
+    import csv
+
+    try:
+        row = next(csv.reader([line.decode("utf-8", "replace")], delimiter=delimiter), [])
+    except csv.Error:
+        return line.count(delimiter.encode("utf-8")) + 1
+    return len(row)
+
+
 def too_many_columns(n: int) -> LimitExceeded:
     return LimitExceeded(
         f"The table has {n:,} columns; this tool reads at most {MAX_COLUMNS} (a cohort table needs "
@@ -119,15 +131,14 @@ def too_many_columns(n: int) -> LimitExceeded:
     )
 
 
-def cell_too_long(column: str | None, line: int, chars: int) -> LimitExceeded:
-    """`chars` above MAX_CELL_CHARS; `line` is the row (or, without a column, the line) number."""
-    where = f"row {line}, column {column}" if column else f"ending on line {line:,}"
-    size = f"{chars:,} characters" if chars > MAX_CELL_CHARS + 1 else f"more than {MAX_CELL_CHARS:,} characters"
+def cell_too_long(where: str, chars: int | None = None) -> LimitExceeded:
+    """A cell over MAX_CELL_CHARS; `where` says where ('row 5, column AR')."""
+    size = f"{chars:,} characters" if chars else f"more than {MAX_CELL_CHARS:,} characters"
     return LimitExceeded(
         f"A cell ({where}) holds {size}; a cell of a cohort table holds at most "
-        f"{MAX_CELL_CHARS:,}. This usually means a quotation mark (\") that is never "
-        "closed, so the rest of the file was read as one cell: check the quotes in that row, or "
-        "export the file again."
+        f"{MAX_CELL_CHARS:,}. This usually means a quotation mark (\") that is never closed, so "
+        "the rest of the file was read as one cell: check the quotes in that row, or export the "
+        "file again."
     )
 
 

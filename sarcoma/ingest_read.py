@@ -414,7 +414,7 @@ def _check_cells(grid: Grid, delimiter: str) -> None:
         longest = pc.max(lengths).as_py() or 0
         if longest > limits.MAX_CELL_CHARS:
             row = int(np.argmax(lengths.to_numpy(zero_copy_only=False)))
-            raise limits.cell_too_long(_column_letter(j), grid.first_row_number + row, longest)
+            raise limits.cell_too_long(f"row {grid.first_row_number + row}, column {_column_letter(j)}", longest)
         if width < 3:
             continue
         multiline = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
@@ -494,8 +494,10 @@ def _read_with_csv_module(utf8: bytes, delimiter: str) -> Grid:
         chunk_rows.append(len(rows))
         rows.clear()
 
+    last_line = 0  # physical line on which the last complete row ended
     try:
         for row in reader:
+            last_line = reader.line_num
             if len(row) > limits.MAX_COLUMNS:
                 raise limits.too_many_columns(len(row))
             counts.append(len(row))
@@ -506,7 +508,7 @@ def _read_with_csv_module(utf8: bytes, delimiter: str) -> Grid:
                 cells = 0
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise limits.cell_too_long(None, reader.line_num, limits.MAX_CELL_CHARS + 1) from exc
+            raise limits.cell_too_long(f"in the row that starts on line {last_line + 1:,}") from exc
         raise CohortReadError(
             f"The file could not be read as a table ({exc}, line {reader.line_num}). Check that "
             "it is a CSV export and upload it again."

@@ -40,7 +40,7 @@ PAYLOADS: tuple[str, ...] = (
     "[link](javascript:alert(1))",
 )
 # A file name as a browser may send it (no '/', which no file name holds).
-HOSTILE_FILE_NAME = "![x](http:127.0.0.1:9\\beacon.png) <b>**bold**</b> $\\LaTeX$ :red[x] =1+1.csv"
+HOSTILE_FILE_NAME = "![x](http:127.0.0.1:9\\beacon.png) <img src=x onerror=alert(1)> **bold** $\\LaTeX$ :red[x] =1+1.csv"
 PAYLOAD_HEADERS: tuple[str, ...] = (
     "![h](http://127.0.0.1:9/header.png)",
     "<script>alert('header')</script>",
@@ -62,8 +62,8 @@ def csv_text(rows: list[list[str]]) -> str:
     return buf.getvalue()
 
 
-def write(name: str, body: str | bytes, folder: Path = HERE) -> Path:
-    path = folder / name
+def write(name: str, body: str | bytes, folder: Path | None = None) -> Path:
+    path = (HERE if folder is None else folder) / name
     path.write_bytes(body.encode("utf-8") if isinstance(body, str) else body)
     return path
 
