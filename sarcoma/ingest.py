@@ -201,7 +201,7 @@ def load_adverse_events(
             grid = read_sheet_grid(wb, name, limits.CellBudget())
             wb.close()
         else:
-            grid = read_text_grid(upload)
+            grid = read_text_grid(upload, max_rows=None if max_bytes is None else limits.MAX_ROWS)
         events, report = _read_ae_grid(grid, column_map, patient_ids)
         report.file_name = upload.name
         report.sheets = sheets
@@ -259,7 +259,8 @@ def _load_cohort(
             ae_grid = read_sheet_grid(wb, ae_name, budget)
         wb.close()
     else:
-        grid = read_text_grid(upload)  # empties upload.data once parsed, to save memory
+        # Empties upload.data once parsed, to save memory. No row limit when the size limit is off.
+        grid = read_text_grid(upload, max_rows=None if max_bytes is None else limits.MAX_ROWS)
         cohort, report = _read_patient_grid(grid, column_map)
     upload.data = b""
     report.file_name = upload.name
@@ -366,7 +367,7 @@ def _prepare(
             "The first row should hold column names such as 'Patient ID', 'Histology', "
             "'PFS (months)'. Rename the headers, map them by hand, or start from the template."
         )
-    warnings: list[str] = []
+    warnings: list[str] = list(grid.notes)
     if best > 0:
         warnings.append(
             f"Rows {grid.first_row_number}-{grid.first_row_number + best - 1} above the header "

@@ -19,6 +19,11 @@ and refuses with a plain message saying what to change:
 * MAX_SHEET_CELLS (300,000 per workbook read): openpyxl parses ~20-50k cells a second here,
   so this bounds a workbook to a few seconds. 300,000 cells is ~7,000 patients of 43 columns;
   a larger table is read much faster as CSV (the message says so).
+* MAX_ROWS (200,000 rows of a text file): a centre's cohort has hundreds of patients, a pooled
+  registry tens of thousands; 200,000 leaves room for the synthetic 100,000-patient load tests.
+  A 50 MB file of 1.4 million minimal rows took 130 s and 1.3 GB before this limit. Trailing
+  empty lines (an export of a sheet formatted down to row 1,048,576) are dropped first.
+  `load_cohort(max_bytes=None)` lifts it with the size limit (benchmarks only).
 * MAX_MAPPING_COLUMNS (40): the Data page draws one dropdown per unrecognised column; past 40
   the user is better served by renaming headers (errors and reports say how many more).
 """
@@ -44,6 +49,7 @@ MAX_SHEET_XML_BYTES = 48 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
 MAX_SHEET_CELLS = 300_000
 MAX_MAPPING_COLUMNS = 40
+MAX_ROWS = 200_000
 # A line shorter than this cannot hold MAX_COLUMNS separators, so it is not counted.
 _SHORT_LINE = MAX_COLUMNS - 1
 
@@ -122,6 +128,45 @@ def _quoted_cells(line: bytes, delimiter: str) -> int:
     except csv.Error:
         return line.count(delimiter.encode("utf-8")) + 1
     return len(row)
+
+
+def drop_trailing_blank_lines(data: bytes, delimiter: str) -> tuple[bytes, int]:
+    """The file without its trailing lines of nothing but separators and spaces, and how many
+    lines were dropped (the last line with content keeps its own line break)."""
+    newline = b"\n" if b"\n" in data else b"\r"
+    end = len(data.rstrip((delimiter + " \t\r\n").encode("utf-8")))
+    cut = data.find(newline, end)
+    if cut < 0 or cut + 1 == len(data):
+        return data, 0
+    return data[: cut + 1], data.count(newline, cut + 1) + (0 if data.endswith(newline) else 1)
+
+
+def count_records(data: bytes) -> int:
+    """Rows of a delimited text file, without parsing it: line breaks outside quotation marks.
+
+    A line break is inside a quoted cell when an odd number of quotation marks precede it
+    (a doubled "" inside a cell counts twice, so it keeps the parity). Counted in 4 MB steps
+    with numpy, so a file of quotes costs no more memory than any other.
+    """
+    newline = 10 if b"\n" in data else 13
+    buf = np.frombuffer(data, np.uint8)
+    step = 4 * 1024 * 1024
+    records, odd = 0, 0
+    for start in range(0, len(buf), step):
+        chunk = buf[start : start + step]
+        quotes = np.cumsum(chunk == 34, dtype=np.int32)
+        breaks = np.flatnonzero(chunk == newline)
+        records += int(np.count_nonzero((quotes[breaks] + odd) % 2 == 0))
+        odd = (odd + int(quotes[-1])) % 2
+    return records + (0 if not data or data[-1] == newline else 1)
+
+
+def too_many_rows(n: int, what: str = "rows") -> LimitExceeded:
+    return LimitExceeded(
+        f"The file has {n:,} {what}; this tool reads at most {MAX_ROWS:,} patient rows (a cohort "
+        "table, even a pooled registry, has far fewer). If the rows below the table are empty, "
+        "delete them in Excel and export again; otherwise split the file."
+    )
 
 
 def too_many_columns(n: int) -> LimitExceeded:
@@ -217,8 +262,9 @@ def check_zip(zf: zipfile.ZipFile) -> ZipBudget:
 
 
 def _too_many_entries(n: int) -> LimitExceeded:
+    parts = "65,535 or more" if n == 0xFFFF else f"{n:,}"  # 0xFFFF: a ZIP64 archive, count elsewhere
     return LimitExceeded(
-        f"The file is a ZIP archive of {n:,} parts; an Excel workbook has a few dozen. It is not a "
+        f"The file is a ZIP archive of {parts} parts; an Excel workbook has a few dozen. It is not a "
         "workbook this tool can read. " + _AS_CSV
     )
 

@@ -363,7 +363,7 @@ def detect_delimiter(text_sample: str) -> str:
     return best if counts[best] else ","
 
 
-def read_text_grid(upload: Upload) -> Grid:
+def read_text_grid(upload: Upload, *, max_rows: int | None = limits.MAX_ROWS) -> Grid:
     """Parse a delimited text file into a Grid (every record, header included, as text).
 
     Takes the Upload and empties it: the raw bytes are dropped as soon as Arrow has parsed
@@ -376,6 +376,15 @@ def read_text_grid(upload: Upload) -> Grid:
     head = utf8[:SAMPLE_BYTES].decode("utf-8", "ignore")
     delimiter = detect_delimiter(head)
     limits.check_lines(utf8, delimiter)
+    notes = []
+    if max_rows is not None and limits.count_records(utf8) > max_rows + _HEADER_ROOM:
+        utf8, dropped = limits.drop_trailing_blank_lines(utf8, delimiter)
+        if dropped:
+            notes.append(f"{dropped:,} empty lines at the end of the file were ignored.")
+        records = limits.count_records(utf8)
+        if records > max_rows + _HEADER_ROOM:
+            raise limits.too_many_rows(records)
+    quoted = b'"' in utf8
     table = _read_with_arrow(utf8, head, delimiter)
     if table is None:
         grid = _read_with_csv_module(utf8, delimiter)
@@ -394,31 +403,37 @@ def read_text_grid(upload: Upload) -> Grid:
             gc.collect()
             pa.default_memory_pool().release_unused()
         grid = Grid(columns=columns, n_rows=n_rows)
-    _check_cells(grid, delimiter)
+    if max_rows is not None and grid.n_rows > max_rows + _HEADER_ROOM:
+        raise limits.too_many_rows(grid.n_rows)
+    _check_cells(grid, delimiter, quoted=quoted)
+    grid.notes.extend(notes)
     grid.encoding = encoding
     grid.delimiter = delimiter
     return grid
 
 
-def _check_cells(grid: Grid, delimiter: str) -> None:
+def _check_cells(grid: Grid, delimiter: str, *, quoted: bool) -> None:
     """Refuse a cell longer than MAX_CELL_CHARS (Arrow has no field-size limit of its own), or
     one that swallowed whole rows: a quotation mark that is never closed turns the lines after
-    it into one cell, and those patients would silently vanish from the count."""
+    it into one cell, and those patients would silently vanish from the count. Only a file with
+    quotation marks can have a cell with a line break in it."""
     import pyarrow.compute as pc
 
     width = len(grid.columns)
     for j, col in enumerate(grid.columns):
         if not len(col):
             continue
-        lengths = pc.utf8_length(col)
-        longest = pc.max(lengths).as_py() or 0
-        if longest > limits.MAX_CELL_CHARS:
-            row = int(np.argmax(lengths.to_numpy(zero_copy_only=False)))
-            raise limits.cell_too_long(f"row {grid.first_row_number + row}, column {_column_letter(j)}", longest)
-        if width < 3:
+        size = pc.binary_length(col)  # bytes >= characters: read off the offsets, no decoding
+        if (pc.max(size).as_py() or 0) > limits.MAX_CELL_CHARS:
+            chars = pc.utf8_length(col).to_numpy(zero_copy_only=False)
+            row = int(np.argmax(chars))
+            if chars[row] > limits.MAX_CELL_CHARS:
+                where = f"row {grid.first_row_number + row}, column {_column_letter(j)}"
+                raise limits.cell_too_long(where, int(chars[row]))
+        if not quoted or width < 3:
             continue
-        multiline = pc.match_substring_regex(col, "[\r\n]").to_numpy(zero_copy_only=False)
-        for row in np.flatnonzero(multiline)[:1000]:
+        multiline = pc.or_(pc.match_substring(col, "\n"), pc.match_substring(col, "\r"))
+        for row in np.flatnonzero(multiline.to_numpy(zero_copy_only=False))[:1000]:
             cell = col[int(row)].as_py()
             if cell.count(delimiter) >= width - 1:
                 raise CohortReadError(
@@ -469,6 +484,7 @@ def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> pa.Table | None:
     return table if table.num_columns == n else None
 
 
+_HEADER_ROOM = 11  # a header row and up to 10 title rows above it do not count as patient rows
 _CHUNK_CELLS = 250_000  # cells held as Python strings at a time before moving them to Arrow
 
 

@@ -67,6 +67,16 @@ _SUMMARY = re.compile(r"^(?:" + "|".join(re.escape(w) for w in _SUMMARY_WORDS) +
 _N_EQUALS = re.compile(r"^\s*n\s*[=:]\s*\d+\s*$", re.IGNORECASE)  # "N = 72" (not an ID like "N-01")
 
 
+# A superset of the summary words in RE2 syntax, run by Arrow over a column's distinct values so
+# that only the few candidates reach `is_summary_text` (a million distinct IDs cost no Python).
+_SUMMARY_PREFILTER = (
+    r"(?i)^\W*(grand|sub|total|sum|gesamt|insgesamt|i\s*alt|ialt|totaal|somme|suma|count|anzahl|"
+    r"antall|mean|median|average|moyenne|mittelwert|gjennomsnitt|σ[υύ]νολ|μ[εέ]σος|δι[αά]μεσ|n\s*[=:])"
+)
+# Missing-value tokens and header words are short and hold no digit (as in parse_text).
+_NO_DIGIT_SHORT = 40
+
+
 def is_summary_text(text: str) -> bool:
     """'Total', 'Total: 72', 'Sum', 'N = 72', 'Gesamt', 'Σύνολο', 'Mean' ... (not 'N-01')."""
     return bool(_SUMMARY.match(vocab.words(text)) or _N_EQUALS.match(text))
@@ -146,8 +156,8 @@ def repeated_header_rows(
     repeated = hits >= need
     if id_column is not None and n:
         encoded = pc.dictionary_encode(trimmed(columns[id_column]))
-        uniques = encoded.dictionary.to_pylist()
-        header_like = np.array([match_one(u, lookup) == "patient_id" for u in uniques], dtype=bool)
+        header_like = _check_distinct(encoded.dictionary, _short_without_digit(encoded.dictionary),
+                                      lambda u: match_one(u, lookup) == "patient_id")
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         for r in np.flatnonzero(header_like[codes] & ~repeated)[:1000]:
             cells = [str(c[int(r)].as_py()) for c in columns]
@@ -172,7 +182,8 @@ def summary_rows(
         rows = np.flatnonzero(first == j)
         cells = trimmed(columns[int(j)].take(pa.array(rows, pa.int64())))
         encoded = pc.dictionary_encode(cells)
-        summary_u = np.array([is_summary_text(u) for u in encoded.dictionary.to_pylist()], dtype=bool)
+        maybe = pc.match_substring_regex(encoded.dictionary, _SUMMARY_PREFILTER)
+        summary_u = _check_distinct(encoded.dictionary, maybe.to_numpy(zero_copy_only=False), is_summary_text)
         out[rows] = summary_u[encoded.indices.to_numpy(zero_copy_only=False)]
     return out
 
@@ -182,8 +193,23 @@ def missing_cells(col: pa.Array) -> np.ndarray:
     if not len(col):
         return np.zeros(0, bool)
     encoded = pc.dictionary_encode(trimmed(col))
-    missing_u = np.array([is_missing(u) for u in encoded.dictionary.to_pylist()], dtype=bool)
+    missing_u = _check_distinct(encoded.dictionary, _short_without_digit(encoded.dictionary), is_missing)
     return missing_u[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _short_without_digit(dictionary: pa.Array) -> np.ndarray:
+    return pc.and_(
+        pc.less_equal(pc.utf8_length(dictionary), _NO_DIGIT_SHORT),
+        pc.invert(pc.match_substring_regex(dictionary, r"\d")),
+    ).to_numpy(zero_copy_only=False)
+
+
+def _check_distinct(dictionary: pa.Array, candidates: np.ndarray, test: Callable[[str], bool]) -> np.ndarray:
+    """`test` on the candidate distinct values only; False for the others."""
+    out = np.zeros(len(dictionary), dtype=bool)
+    for i in np.flatnonzero(candidates):
+        out[i] = test(dictionary[int(i)].as_py())
+    return out
 
 
 def id_only_rows(id_present: np.ndarray, column: Callable[[str], pa.Array | None]) -> np.ndarray:

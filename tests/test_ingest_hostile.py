@@ -440,3 +440,38 @@ def test_rows_with_a_cell_too_many_or_too_few_are_never_analysed(damage) -> None
     same_as_clean(cohort, [i for i in ids(1, 15) if i not in hit])
     ragged = excluded(report, "cells do not line up")
     assert sorted(ragged["patient_id"]) == sorted(hit)
+
+
+# --- Row limit ---------------------------------------------------------------------------------------------
+
+
+def test_50mb_of_minimal_rows_is_refused_before_parsing(tmp_path, monkeypatch) -> None:
+    import pyarrow.csv as pacsv
+
+    monkeypatch.setattr(pacsv, "read_csv", None)  # parsing would fail with a TypeError
+    with pytest.raises(CohortReadError) as err:
+        load_cohort(make.big_tiny_rows_csv(tmp_path))
+    assert str(err.value).startswith("The file has 1,4")
+    assert "this tool reads at most 200,000 patient rows" in str(err.value)
+
+
+def test_row_limit_counts_records_not_lines(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(ingest_limits, "MAX_ROWS", 100)
+    header = "patient_id,histotype,prior_lines,regimen,pfs_months,pfs_event,os_months,os_event,notes\n"
+    lines = [f'P{k},UPS,1,nivolumab,4,1,9,0,"line 1\nline 2\nline 3"\n' for k in range(80)]
+    rows = "".join(lines)
+    cohort, report = load_cohort((header + rows).encode())  # 241 lines, 81 records
+    assert len(cohort) == 80
+    with pytest.raises(CohortReadError, match=r"^The file has 121 rows; this tool reads at most 100 patient rows"):
+        load_cohort((header + rows + "".join(lines[:40])).encode())
+    big = (header + rows * 3).encode()
+    assert len(load_cohort(big, max_bytes=None)[0]) == 80  # duplicates excluded, but read: no limit
+
+
+def test_trailing_empty_lines_do_not_count_against_the_row_limit(monkeypatch) -> None:
+    monkeypatch.setattr(ingest_limits, "MAX_ROWS", 100)
+    header, rows = make.sample()
+    body = make.csv_text([header, *rows[:5]]) + ("," * 42 + "\n") * 3000
+    cohort, report = load_cohort(body.encode())
+    same_as_clean(cohort, ids(1, 5))
+    assert "3,000 empty lines at the end of the file were ignored." in report.warnings

@@ -318,6 +318,17 @@ def big_line_flood_csv(folder: Path, size: int = 50 * MB - 1024) -> Path:
     return write("separator_flood.csv", head + line * ((size - len(head)) // len(line)), folder)
 
 
+def big_tiny_rows_csv(folder: Path, size: int = 50 * MB - 1024) -> Path:
+    """~1.9 million minimal valid patients (8 columns): the most rows a 50 MB upload can hold."""
+    buf = io.StringIO()
+    buf.write("patient_id,histotype,prior_lines,regimen,pfs_months,pfs_event,os_months,os_event\n")
+    k = 0
+    while buf.tell() < size - 64:
+        buf.write(f"P{k},UPS,1,nivolumab,4.2,1,9.5,0\n")
+        k += 1
+    return write("tiny_rows.csv", buf.getvalue(), folder)
+
+
 def big_sample_csv(folder: Path, size: int = 50 * MB - 1024) -> Path:
     """The sample's patients repeated (new IDs) up to `size`: a legitimate file at the limit."""
     header, rows = sample()
