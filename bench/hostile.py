@@ -68,6 +68,7 @@ make.big_quoted_cell_csv(folder)
 make.big_zip_bomb_xlsx(folder)
 make.big_cell_bomb_xlsx(folder)
 make.big_far_column_xlsx(folder)
+make.big_shared_strings_xlsx(folder)
 make.big_many_entries_zip(folder)
 """
 

@@ -16,9 +16,10 @@ and refuses with a plain message saying what to change:
   MAX_ZIP_RATIO times (Apache POI's ZipSecureFile refuses the same, 1:100); at most
   MAX_XLSX_XML_BYTES of XML in all, MAX_SHEET_XML_BYTES per sheet, MAX_SHARED_STRINGS_BYTES of
   shared text. A 450 KB zip bomb (131 MB of XML) took 81 s and 0.9 GB before these checks.
-* MAX_SHEET_CELLS (300,000 per workbook read): openpyxl parses ~20-50k cells a second here,
-  so this bounds a workbook to a few seconds. 300,000 cells is ~7,000 patients of 43 columns;
-  a larger table is read much faster as CSV (the message says so).
+* MAX_SHEET_CELLS (200,000 per workbook upload): openpyxl parses ~40-50k cells a second on
+  an idle core here (a tenth of that on a loaded one), so this bounds a workbook to ~5 s.
+  200,000 cells is ~4,600 patients of 43 columns; a larger table is read far faster as CSV
+  (the message says so).
 * MAX_ROWS (200,000 rows of a text file): a centre's cohort has hundreds of patients, a pooled
   registry tens of thousands; 200,000 leaves room for the synthetic 100,000-patient load tests.
   A 50 MB file of 1.4 million minimal rows took 130 s and 1.3 GB before this limit. Trailing
@@ -47,7 +48,7 @@ MAX_ZIP_RATIO = 100
 MAX_XLSX_XML_BYTES = 96 * 1024 * 1024
 MAX_SHEET_XML_BYTES = 48 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
-MAX_SHEET_CELLS = 300_000
+MAX_SHEET_CELLS = 200_000
 MAX_MAPPING_COLUMNS = 40
 MAX_ROWS = 200_000
 # A line shorter than this cannot hold MAX_COLUMNS separators, so it is not counted.

@@ -475,3 +475,23 @@ def test_trailing_empty_lines_do_not_count_against_the_row_limit(monkeypatch) ->
     cohort, report = load_cohort(body.encode())
     same_as_clean(cohort, ids(1, 5))
     assert "3,000 empty lines at the end of the file were ignored." in report.warnings
+
+
+# --- The adverse-event table gets the same row checks ------------------------------------------------------
+
+
+def test_adverse_event_table_excludes_totals_repeated_headers_and_ragged_rows() -> None:
+    from sarcoma.ingest import load_adverse_events
+
+    text = (Path(__file__).parents[1] / "sample_data" / "sample_adverse_events.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    header, body = lines[0], lines[1:]
+    damaged = [header, *body[:10], header, *body[10:20], body[20] + ",", *body[21:], "Total,36"]
+    events, report = load_adverse_events("\n".join(damaged).encode())
+    clean, _ = load_adverse_events(text.encode())
+    expected = clean.drop(index=20).reset_index(drop=True)
+    pd.testing.assert_frame_equal(events.drop(columns="source_row"), expected.drop(columns="source_row"))
+    kinds = report.issues.set_index("source_row")["problem_kind"].to_dict()
+    assert kinds == {12: "repeated header row", 23: "cells do not line up", 39: "totals row"}
+    assert report.rows_read == 38 and report.analysed["AE"] == 35
+    assert report.invariant_problems() == []

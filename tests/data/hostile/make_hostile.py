@@ -394,14 +394,33 @@ def _header_row() -> str:
     return '<row r="1">' + "".join(_inline(f"{get_column_letter(j + 1)}1", h) for j, h in enumerate(header)) + "</row>"
 
 
-def write_xlsx(path: Path, rows_xml: Callable[[], object]) -> Path:
+_SHARED_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_SHARED_REL = (
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/sharedStrings" Target="sharedStrings.xml"/>'
+)
+
+
+def write_xlsx(path: Path, rows_xml: Callable[[], object], shared_strings: list[str] | None = None) -> Path:
     """A minimal workbook whose one sheet is the sample's header then the XML pieces of
     `rows_xml()`, streamed into the archive (a 131 MB sheet never sits in memory)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        types, rels = _CONTENT_TYPES, _WORKBOOK_RELS
+        if shared_strings is not None:
+            types = types.replace("</Types>", _SHARED_TYPE + "</Types>")
+            rels = rels.replace("</Relationships>", _SHARED_REL + "</Relationships>")
+            with zf.open("xl/sharedStrings.xml", "w") as part:
+                part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+                for text in shared_strings:
+                    part.write(f"<si><t>{text}</t></si>".encode())
+                part.write(b"</sst>")
+        zf.writestr("[Content_Types].xml", types)
         zf.writestr("_rels/.rels", _RELS)
         zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        zf.writestr("xl/_rels/workbook.xml.rels", rels)
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write((_SHEET_HEAD + _header_row()).encode())
             for piece in rows_xml():  # type: ignore[attr-defined]
@@ -434,6 +453,24 @@ def big_cell_bomb_xlsx(folder: Path, cells: int = 1_000_000, seed: int = 1) -> P
             yield "<row>" + "".join(f'<c t="n"><v>{rng.random():.6f}</v></c>' for _ in range(per_row)) + "</row>"
 
     return write_xlsx(folder / f"cell_bomb_{cells}.xlsx", pieces)
+
+
+def big_shared_strings_xlsx(folder: Path, text_bytes: int = 14 * MB, seed: int = 2) -> Path:
+    """A workbook whose shared-text part is just under the limit, of distinct random strings
+    (openpyxl reads all of it when it opens the workbook), and a sheet of 72 patients."""
+    rng = random.Random(seed)
+    strings, size = [], 0
+    while size < text_bytes:
+        text = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(20))
+        strings.append(text)
+        size += len(text) + 13  # <si><t></t></si>
+    _, rows = sample()
+
+    def pieces():
+        for k, r in enumerate(rows):
+            yield f'<row r="{k + 2}">' + _inline(f"A{k + 2}", r[0]) + f'<c r="B{k + 2}" t="s"><v>{k}</v></c></row>'
+
+    return write_xlsx(folder / "shared_strings.xlsx", pieces, strings)
 
 
 def big_far_column_xlsx(folder: Path) -> Path:
