@@ -7,13 +7,15 @@ reports the wall time of the call and its own peak resident memory (ru_maxrss: c
 pyarrow buffers; includes the interpreter and imports, printed separately). Linux carries
 ru_maxrss over from the parent at fork, so the big files are written by another child and this
 parent stays small. Baselines of the same run: `load_cohort` on the 72-patient sample, and
-`pd.read_csv` of the 50 MB plain file. Target (issue 10): every file within the upload limit
+`pd.read_csv` of the 50 MB plain file. "cpu s" is the child's processor time for the call (user
++ system, all threads): on a loaded machine it stays close to the idle wall time. Target (issue 10): every file within the upload limit
 read or refused in < 10 s and < 1 GB peak, with a plain message.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -31,8 +33,11 @@ import json, resource, sys, time
 kind, path = sys.argv[1], sys.argv[2]
 import pandas as pd
 from sarcoma.ingest import CohortReadError, load_cohort
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), cpu()
 outcome, message, rows, patients = "read", "", None, None
 if kind == "read_csv":
     frame = pd.read_csv(path)
@@ -44,9 +49,9 @@ else:
         assert report.invariant_problems() == []
     except CohortReadError as exc:
         outcome, message = "refused", str(exc)
-seconds = time.perf_counter() - t0
+seconds, cpu_seconds = time.perf_counter() - t0, cpu() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "import_mb": base, "outcome": outcome,
+print(json.dumps({"seconds": seconds, "cpu": cpu_seconds, "peak_mb": peak, "import_mb": base, "outcome": outcome,
                   "message": message, "rows": rows, "patients": patients}))
 """
 
@@ -80,7 +85,7 @@ def measure(kind: str, path: Path) -> dict:
             check=True, timeout=TIMEOUT, cwd=ROOT,
         )
     except subprocess.TimeoutExpired:
-        return {"seconds": float(TIMEOUT), "peak_mb": float("nan"), "import_mb": float("nan"),
+        return {"seconds": float(TIMEOUT), "cpu": float("nan"), "peak_mb": float("nan"), "import_mb": float("nan"),
                 "outcome": "TIMEOUT", "message": "", "rows": None, "patients": None}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -93,12 +98,16 @@ def row(name: str, size: int, m: dict, note: str = "") -> str:
     if m["outcome"] == "read":
         result = f"read {m['patients']}/{m['rows']}"
     message = (note or m["message"]).replace("\n", " ")
-    return (f"{name:<34} {size / 2**20:>7.2f} | {result:<14} {m['seconds']:>7.2f} {m['peak_mb']:>8.0f} "
-            f"{m['import_mb']:>7.0f} | {goal:<4} | {message[:90]}")
+    return (f"{name:<34} {size / 2**20:>7.2f} | {result:<19} {m['seconds']:>7.2f} {m['cpu']:>6.2f} "
+            f"{m['peak_mb']:>8.0f} {m['import_mb']:>7.0f} | {goal:<4} | {message[:80]}")
 
 
 def main() -> None:
-    print(f"{'file':<34} {'MB':>7} | {'outcome':<14} {'seconds':>7} {'peak MB':>8} {'imports':>7} | goal | message")
+    # Wall times scale with the machine's load (a shared machine): the baselines of this run,
+    # and the load average printed here, say how to read them.
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"{'file':<34} {'MB':>7} | {'outcome':<19} {'seconds':>7} {'cpu s':>6} {'peak MB':>8} {'imports':>7} "
+          "| goal | message")
     sample = measure("ingest", SAMPLE)
     print(row("baseline: 72-patient sample", SAMPLE.stat().st_size, sample), flush=True)
     with tempfile.TemporaryDirectory(prefix="bench_hostile_") as tmp:
@@ -111,6 +120,7 @@ def main() -> None:
         files += sorted(folder.iterdir(), key=lambda p: p.stat().st_size)
         for path in files:
             print(row(path.name, path.stat().st_size, measure("ingest", path)), flush=True)
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

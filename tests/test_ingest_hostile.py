@@ -384,6 +384,16 @@ def test_workbook_limits_on_declared_sizes(tmp_path, monkeypatch, no_openpyxl) -
         load_cohort(path)
 
 
+def test_shared_text_limit(tmp_path, monkeypatch, no_openpyxl) -> None:
+    path = make.big_shared_strings_xlsx(tmp_path, text_bytes=100_000)
+    with zipfile.ZipFile(path) as zf:
+        size = zf.getinfo("xl/sharedStrings.xml").file_size
+    assert size <= 100_000 + 200
+    monkeypatch.setattr(ingest_limits, "MAX_SHARED_STRINGS_BYTES", size - 1)
+    with pytest.raises(CohortReadError, match=r"^The workbook holds 0.1 MB of text; this tool reads up to 0.1 MB"):
+        load_cohort(path)
+
+
 def test_cell_budget_stops_reading_a_sheet(tmp_path, monkeypatch) -> None:
     path = make.big_cell_bomb_xlsx(tmp_path, cells=40_000)
     monkeypatch.setattr(ingest_limits, "MAX_SHEET_CELLS", 10_000)

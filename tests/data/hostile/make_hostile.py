@@ -455,7 +455,7 @@ def big_cell_bomb_xlsx(folder: Path, cells: int = 1_000_000, seed: int = 1) -> P
     return write_xlsx(folder / f"cell_bomb_{cells}.xlsx", pieces)
 
 
-def big_shared_strings_xlsx(folder: Path, text_bytes: int = 14 * MB, seed: int = 2) -> Path:
+def big_shared_strings_xlsx(folder: Path, text_bytes: int = 4 * MB - 4096, seed: int = 2) -> Path:
     """A workbook whose shared-text part is just under the limit, of distinct random strings
     (openpyxl reads all of it when it opens the workbook), and a sheet of 72 patients."""
     rng = random.Random(seed)
@@ -463,7 +463,7 @@ def big_shared_strings_xlsx(folder: Path, text_bytes: int = 14 * MB, seed: int =
     while size < text_bytes:
         text = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(20))
         strings.append(text)
-        size += len(text) + 13  # <si><t></t></si>
+        size += len(text) + 16  # <si><t></t></si>
     _, rows = sample()
 
     def pieces():
