@@ -14,7 +14,9 @@ and refuses with a plain message saying what to change:
 * Workbooks (.xlsx are ZIP archives of XML): the archive's central directory is read before
   openpyxl sees the file. At most MAX_ZIP_ENTRIES entries; no entry may inflate more than
   MAX_ZIP_RATIO times (Apache POI's ZipSecureFile refuses the same, 1:100); at most
-  MAX_XLSX_XML_BYTES of XML in all, MAX_SHEET_XML_BYTES per sheet, MAX_SHARED_STRINGS_BYTES of
+  MAX_XLSX_XML_BYTES of XML in all, MAX_SHEET_XML_BYTES per sheet (openpyxl reads a whole sheet
+  once just to open it when the sheet does not state its size, as Excel's own files do; 16 MB
+  is 3-5 times the XML of MAX_SHEET_CELLS cells), MAX_SHARED_STRINGS_BYTES of
   shared text (openpyxl parses all of it on opening; 4 MB is ~10 times the text of a 5,000-
   patient cohort with notes, 14 MB took 30 s on a loaded machine). A 450 KB zip bomb (131 MB of
   XML) took 81 s and 0.9 GB before these checks.
@@ -46,8 +48,8 @@ MAX_LINE_BYTES = 1024 * 1024
 MAX_CELL_CHARS = 131_072
 MAX_ZIP_ENTRIES = 10_000
 MAX_ZIP_RATIO = 100
-MAX_XLSX_XML_BYTES = 96 * 1024 * 1024
-MAX_SHEET_XML_BYTES = 48 * 1024 * 1024
+MAX_XLSX_XML_BYTES = 32 * 1024 * 1024
+MAX_SHEET_XML_BYTES = 16 * 1024 * 1024
 MAX_SHARED_STRINGS_BYTES = 4 * 1024 * 1024
 MAX_SHEET_CELLS = 150_000
 MAX_MAPPING_COLUMNS = 40
