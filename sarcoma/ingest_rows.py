@@ -37,13 +37,13 @@ listed, and uploading the .xlsx instead avoids it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sarcoma import vocab
 from sarcoma.ingest_headers import header_score, match_one
 from sarcoma.ingest_values import is_missing, trimmed
 
@@ -55,16 +55,27 @@ PATIENT_DATA_FIELDS: tuple[str, ...] = (
     "pfs_months", "pfs_event", "os_months", "os_event", "best_response",
 )
 
-# Totals and summary lines under a table, as `vocab.words` writes them (lower case, no accents:
-# 'Σύνολο' -> 'συνολο'). A cell that starts with one of these words is a summary, not an ID.
+# Totals and summary lines under a table (matched case- and accent-insensitively).
+# A cell that is one of these words, alone or followed by a space, ':', '=' or '(' ('Total: 72',
+# 'Total (n=72)'), is a summary, not an ID; joined by '-' or a digit ('SUM-001') it is an ID.
 _SUMMARY_WORDS = (
     "total", "totals", "grand total", "subtotal", "sub total", "sum", "summe", "summa", "gesamt",
     "insgesamt", "gesamtzahl", "totalt", "i alt", "ialt", "totaal", "somme", "totale", "suma",
     "συνολο", "συνολα", "συνολικα", "count", "anzahl", "antall", "mean", "median", "average",
     "moyenne", "mittelwert", "gjennomsnitt", "μεσος ορος", "διαμεσος",
 )
-_SUMMARY = re.compile(r"^(?:" + "|".join(re.escape(w) for w in _SUMMARY_WORDS) + r")(?: |$)")
-_N_EQUALS = re.compile(r"^\s*n\s*[=:]\s*\d+\s*$", re.IGNORECASE)  # "N = 72" (not an ID like "N-01")
+
+
+def _plain(text: str) -> str:
+    """Case-folded (final 'ς' becomes 'σ'), without accents, trimmed."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).strip()
+
+
+_SUMMARY = re.compile(
+    r"^(?:" + "|".join(re.escape(_plain(w)).replace(r"\ ", r"\s+") for w in _SUMMARY_WORDS) + r")(?:$|[\s:=(])"
+)
+_N_EQUALS = re.compile(r"^n\s*[=:]\s*\d+$")  # "N = 72" (not an ID like "N-01")
 
 
 # A superset of the summary words in RE2 syntax, run by Arrow over a column's distinct values so
@@ -78,8 +89,9 @@ _NO_DIGIT_SHORT = 40
 
 
 def is_summary_text(text: str) -> bool:
-    """'Total', 'Total: 72', 'Sum', 'N = 72', 'Gesamt', 'Σύνολο', 'Mean' ... (not 'N-01')."""
-    return bool(_SUMMARY.match(vocab.words(text)) or _N_EQUALS.match(text))
+    """'Total', 'Total: 72', 'Sum', 'N = 72', 'Gesamt', 'Σύνολο', 'Mean' ... (not 'N-01', 'SUM-001')."""
+    plain = _plain(text)
+    return bool(_SUMMARY.match(plain) or _N_EQUALS.match(plain))
 
 
 def _blank(col: pa.Array) -> np.ndarray:

@@ -190,8 +190,9 @@ def test_rows_with_only_a_patient_id_are_not_patients() -> None:
     [("Total", True), ("TOTAL: 72", True), ("Total (n=72)", True), ("Sum", True), ("N = 72", True),
      ("n=72", True), ("Gesamt", True), ("Σύνολο", True), ("ΣΥΝΟΛΟ", True), ("Totalt", True),
      ("Grand total", True), ("Median", True), ("I alt", True),
+     ("Σύνολα:", True), ("Sub-total", False), ("Μέσος όρος", True),
      ("N-01", False), ("N 01", False), ("SYN-001", False), ("Totality-3", False), ("Summer-1", False),
-     ("P1", False), ("", False)],
+     ("SUM-001", False), ("Count_7", False), ("MEAN01", False), ("P1", False), ("", False)],
 )
 def test_summary_words(text: str, summary: bool) -> None:
     from sarcoma.ingest_rows import is_summary_text
