@@ -225,7 +225,8 @@ def check_zip(zf: zipfile.ZipFile) -> None:
     shared = 0
     for info in infos:
         size, packed = info.file_size, max(info.compress_size, 1)
-        total += size
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            total += size  # images and other binary parts are never opened in read-only mode
         if size > 1024 * 1024 and size / packed > MAX_ZIP_RATIO:
             raise LimitExceeded(
                 f"The workbook is a compression bomb or badly damaged: '{info.filename}' would "
@@ -238,7 +239,7 @@ def check_zip(zf: zipfile.ZipFile) -> None:
             shared += size
     if total > MAX_XLSX_XML_BYTES:
         raise LimitExceeded(
-            f"The workbook unpacks to {mb(total)} of data; this tool reads workbooks up to "
+            f"The workbook unpacks to {mb(total)} of tables and text; this tool reads workbooks up to "
             f"{mb(MAX_XLSX_XML_BYTES)}. {_AS_CSV}"
         )
     if sheet[1] > MAX_SHEET_XML_BYTES:

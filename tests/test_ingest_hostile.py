@@ -506,3 +506,17 @@ def test_adverse_event_table_excludes_totals_repeated_headers_and_ragged_rows() 
     assert kinds == {12: "repeated header row", 23: "cells do not line up", 39: "totals row"}
     assert report.rows_read == 38 and report.analysed["AE"] == 35
     assert report.invariant_problems() == []
+
+
+def test_pictures_in_a_workbook_do_not_count_against_its_size_limit(tmp_path, monkeypatch) -> None:
+    # A workbook with a 2 MB picture part (openpyxl never opens it in read-only mode) is read
+    # even when the XML limit is below the picture's size.
+    source = (Path(__file__).parents[1] / "sample_data" / "sample_cohort.xlsx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(source)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("xl/media/image1.png", np.random.default_rng(0).bytes(2 * 1024 * 1024))
+    monkeypatch.setattr(ingest_limits, "MAX_XLSX_XML_BYTES", 1024 * 1024)
+    cohort, _ = load_cohort(out.getvalue())
+    assert len(cohort) == 72
