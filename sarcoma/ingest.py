@@ -43,6 +43,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sarcoma import ingest_headers as headers
+from sarcoma import ingest_limits as limits
+from sarcoma import ingest_rows as rowcheck
 from sarcoma import ingest_values as values
 from sarcoma import schema, vocab
 from sarcoma.ingest_read import (
@@ -196,10 +198,10 @@ def load_adverse_events(
                         + ", ".join(f"'{n}'" for n in sheets) + "."
                     )
                 name = sheets[0]
-            grid = read_sheet_grid(wb, name)
+            grid = read_sheet_grid(wb, name, limits.CellBudget())
             wb.close()
         else:
-            grid = read_text_grid(upload)
+            grid = read_text_grid(upload, max_rows=None if max_bytes is None else limits.MAX_ROWS)
         events, report = _read_ae_grid(grid, column_map, patient_ids)
         report.file_name = upload.name
         report.sheets = sheets
@@ -225,6 +227,7 @@ def _load_cohort(
     sheets: list[str] = []
     if fmt == "xlsx":
         wb = open_workbook(upload.data)
+        budget = limits.CellBudget()  # shared by every sheet this upload reads
         sheets = list(wb.sheetnames)
         chosen = choose_sheet(sheets, sheet, want_ae=False)
         if chosen is None:
@@ -237,7 +240,7 @@ def _load_cohort(
         first_error: _NoTableError | None = None
         for name in candidates:
             try:
-                cohort, report = _read_patient_grid(read_sheet_grid(wb, name), column_map)
+                cohort, report = _read_patient_grid(read_sheet_grid(wb, name, budget), column_map)
             except _NoTableError as exc:
                 first_error = first_error or exc
                 continue
@@ -253,10 +256,11 @@ def _load_cohort(
             ) from first_error
         ae_name = choose_sheet(sheets, None, want_ae=True)
         if ae_name is not None and ae_name != name:
-            ae_grid = read_sheet_grid(wb, ae_name)
+            ae_grid = read_sheet_grid(wb, ae_name, budget)
         wb.close()
     else:
-        grid = read_text_grid(upload)  # empties upload.data once parsed, to save memory
+        # Empties upload.data once parsed, to save memory. No row limit when the size limit is off.
+        grid = read_text_grid(upload, max_rows=None if max_bytes is None else limits.MAX_ROWS)
         cohort, report = _read_patient_grid(grid, column_map)
     upload.data = b""
     report.file_name = upload.name
@@ -292,6 +296,9 @@ class _Table:
     match: headers.HeaderMatch
     warnings: list[str] = field(default_factory=list)
     empty_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    cell_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # per data row
+    header_cells: int = 0  # the header's cell count (in a workbook: up to its last named cell)
+    column_blank: list[np.ndarray] = field(default_factory=list)  # per column, empty cells
 
     @property
     def n(self) -> int:
@@ -360,22 +367,19 @@ def _prepare(
             "The first row should hold column names such as 'Patient ID', 'Histology', "
             "'PFS (months)'. Rename the headers, map them by hand, or start from the template."
         )
-    warnings: list[str] = []
+    warnings: list[str] = list(grid.notes)
     if best > 0:
         warnings.append(
             f"Rows {grid.first_row_number}-{grid.first_row_number + best - 1} above the header "
             f"row (row {grid.first_row_number + best}) were skipped."
         )
     header = grid.row(best)
+    counts = grid.counts()
     data_cols = [c.slice(best + 1) for c in grid.columns]
     n = grid.n_rows - best - 1
+    column_blank = rowcheck.column_blanks(data_cols)
     blank = np.ones(n, dtype=bool)
-    col_empty = []
-    for c in data_cols:
-        # Blank = empty or only whitespace, found without building trimmed copies of the column.
-        blank_arrow = pc.or_(pc.equal(pc.utf8_length(c), 0), pc.utf8_is_space(c))
-        is_blank = blank_arrow.to_numpy(zero_copy_only=False) if n else np.ones(0, bool)
-        col_empty.append(bool(is_blank.all()))
+    for is_blank in column_blank:
         blank &= is_blank
     nonblank = np.flatnonzero(~blank)
     last = int(nonblank[-1]) + 1 if len(nonblank) else 0
@@ -384,6 +388,7 @@ def _prepare(
         if last:
             warnings.append(f"{trailing} empty rows at the end of the {what} were ignored.")
         data_cols = [c.slice(0, last) for c in data_cols]
+        column_blank = [b[:last] for b in column_blank]
         blank = blank[:last]
         n = last
     if n == 0:
@@ -391,8 +396,9 @@ def _prepare(
             f"The {what} has a header row but no data rows. Check that you exported the whole "
             "table (not only the header) and upload it again."
         )
+    col_empty = [bool(b.all()) for b in column_blank]
     empty_columns = {i for i, h in enumerate(header) if not h.strip() and col_empty[i]}
-    dates, sites = _content_hints(data_cols)
+    dates, sites = _content_hints(data_cols, header, lookup)
     try:
         match = headers.match_headers(
             header,
@@ -410,14 +416,28 @@ def _prepare(
     table = _Table(grid=grid, header=header, columns=data_cols, source_rows=source_rows, match=match)
     table.warnings = warnings + match.warnings
     table.empty_rows = blank
+    table.cell_counts = counts[best + 1 : best + 1 + n]
+    table.header_cells = int(counts[best])
+    table.column_blank = column_blank
     return table
 
 
-def _content_hints(columns: list[pa.Array]) -> tuple[dict[int, bool], dict[int, bool]]:
-    """Per column, from the first 200 filled cells: mostly dates? mostly primary-site words?"""
+_DECIDED_BY_CONTENT = frozenset({"pfs_event", "os_event", "best_response", "primary_site"})
+
+
+def _content_hints(
+    columns: list[pa.Array], header: list[str], lookup: Mapping[str, str]
+) -> tuple[dict[int, bool], dict[int, bool]]:
+    """Per column, from the first 200 filled cells: mostly dates? mostly primary-site words?
+
+    Only for the headers whose meaning depends on content (see ingest_headers), so a wide
+    file does not pay for sampling hundreds of columns.
+    """
     dates: dict[int, bool] = {}
     sites: dict[int, bool] = {}
     for i, c in enumerate(columns):
+        if i >= len(header) or headers.match_one(header[i], lookup) not in _DECIDED_BY_CONTENT:
+            continue
         sample = [s for s in values.trimmed(c.slice(0, 500)).to_pylist() if not values.is_missing(s)][:200]
         if not sample:
             sites[i] = True
@@ -427,6 +447,86 @@ def _content_hints(columns: list[pa.Array]) -> tuple[dict[int, bool], dict[int, 
         site_hits = sum(1 for s in sample if vocab.SITE_LOOKUP.get(vocab.key(s), "Other") != "Other")
         sites[i] = site_hits >= 0.5 * len(sample)
     return dates, sites
+
+
+@dataclass
+class _Untrusted:
+    """Rows to leave out of every analysis, with the words for the issues table and the report."""
+
+    mask: np.ndarray
+    kind: str
+    problem: Any  # text, or rows -> texts
+    action: str
+    report: str  # "{n} rows ({rows}) ..." for the report's warnings
+
+    def summary(self, source_rows: np.ndarray) -> str:
+        shown = ", ".join(str(r) for r in source_rows[:10])
+        if len(source_rows) > 10:
+            shown += f" and {len(source_rows) - 10} more"
+        noun = "row" if len(source_rows) == 1 else "rows"
+        return self.report.format(n=f"{len(source_rows)} {noun}", rows=shown)
+
+
+_NOT_A_PATIENT = "row not read as a patient"
+
+
+def _untrusted_rows(table: _Table, *, id_present: np.ndarray | None) -> list[_Untrusted]:
+    """Repeated headers, totals lines, ID-only rows (patient table only: `id_present` given)
+    and ragged rows, in that order of precedence (see ingest_rows for the rules)."""
+    id_col = next((i for i, m in table.match.mapping.items() if m == "patient_id"), None)
+    lookup = headers.PATIENT_LOOKUP if id_present is not None else headers.AE_LOOKUP
+    found = [
+        _Untrusted(
+            rowcheck.repeated_header_rows(table.columns, table.header, id_col, lookup),
+            "repeated header row", "the row repeats the column headers", _NOT_A_PATIENT,
+            "{n} ({rows}) repeat the header row, as when two exports are pasted together; "
+            "they were not read as patients.",
+        ),
+        _Untrusted(
+            rowcheck.summary_rows(table.columns, table.column_blank, id_col),
+            "totals row", "the row is a total or summary line ('Total', 'Sum', 'N =' ...)", _NOT_A_PATIENT,
+            "{n} ({rows}) look like totals or summary lines under the table; they were not read "
+            "as patients.",
+        ),
+    ]
+    if id_present is not None:
+        found.append(_Untrusted(
+            rowcheck.id_only_rows(id_present, table.col),
+            "patient ID only", "the row has a patient ID but no histotype, regimen, survival or "
+            "response data", _NOT_A_PATIENT + "; fill in the row to include it",
+            "{n} ({rows}) have a patient ID and nothing else the analysis uses; they were not "
+            "read as patients.",
+        ))
+    ragged = rowcheck.ragged_rows(table.cell_counts, table.header_cells, table.empty_rows,
+                                     table.column_blank, addressed=table.grid.addressed)
+
+    def ragged_problems(rows: np.ndarray) -> list[str]:
+        return [rowcheck.ragged_problem(int(table.cell_counts[r]), table.header_cells,
+                                        _stray_column(table, int(r))) for r in rows]
+
+    found.append(_Untrusted(
+        ragged, "cells do not line up", ragged_problems,
+        "row excluded from every analysis: its values cannot be trusted; check the row (a "
+        "separator inside a text cell without quotes, or a missing or extra cell) and upload again",
+        "{n} ({rows}) do not have as many cells as the header, so their values may be shifted "
+        "into the wrong columns; they were left out of every analysis (see the issues table).",
+    ))
+    return found
+
+
+def _unmatched_for_report(table: _Table) -> list[str]:
+    """Unrecognised headers, capped for the mapping form (ingest_limits.MAX_MAPPING_COLUMNS)."""
+    return [headers.describe(table.header, i) for i in table.match.unmatched[: limits.MAX_MAPPING_COLUMNS]]
+
+
+def _stray_column(table: _Table, row: int) -> str | None:
+    """In a workbook, the first column right of the header holding a value in this row."""
+    if not table.grid.addressed:
+        return None
+    for j in range(table.header_cells, len(table.column_blank)):
+        if not table.column_blank[j][row]:
+            return headers.column_letter(j)
+    return None
 
 
 def _check_required(table: _Table) -> None:
@@ -454,18 +554,25 @@ def _check_required(table: _Table) -> None:
             )
     if not missing:
         return
-    unmatched = [headers.describe(table.header, i) for i in table.match.unmatched]
+    unmatched = table.match.unmatched
+    hints = {name: headers.suggestions(name, table.header, unmatched) for name, _ in missing}
     lines = ["Some columns the analysis needs were not found:"]
     for name, text in missing:
-        hint = headers.suggestions(name, table.header, table.match.unmatched)
+        hint = hints[name]
         lines.append(f"- {text}" + (f"; maybe {', '.join(repr(h) for h in hint)}?" if hint else ""))
     if unmatched:
-        lines.append("Columns that were not recognised: " + ", ".join(f"'{u}'" for u in unmatched) + ".")
+        shown = [headers.describe(table.header, i) for i in unmatched[:20]]
+        more = f" and {len(unmatched) - 20:,} more" if len(unmatched) > 20 else ""
+        lines.append("Columns that were not recognised: " + ", ".join(f"'{u}'" for u in shown) + more + ".")
     lines.append("Rename the headers or map the columns by hand, or start from the template.")
+    # The mapping form gets the likeliest candidates first, then the rest in file order.
+    suggested = {h for hint in hints.values() for h in hint}
+    order = sorted(unmatched, key=lambda i: headers.describe(table.header, i) not in suggested)
     raise CohortReadError(
         "\n".join(lines),
         missing_columns=tuple(name for name, _ in missing),
-        unmatched_columns=tuple(table.header[i] for i in table.match.unmatched),
+        unmatched_columns=tuple(table.header[i] for i in order[: limits.MAX_MAPPING_COLUMNS]),
+        unmatched_total=len(unmatched),
     )
 
 
@@ -541,6 +648,8 @@ class _CohortBuilder:
         for note in parsed.notes:
             self.warnings.append(f"'{self.t.source_header(name)}': {note}.")
         grouped = parsed.extra.get("grouped")
+        if grouped and not self.kept.all():
+            grouped = self._kept_counts(name, grouped)
         if grouped:
             total = sum(grouped.values())
             listed = ", ".join(f"'{k}' ({v})" for k, v in sorted(grouped.items(), key=lambda kv: -kv[1])[:8])
@@ -549,6 +658,12 @@ class _CohortBuilder:
                 f"grouped as Other: {listed}."
             )
         self.decimal_comma |= bool(parsed.extra.get("decimal_comma"))
+
+    def _kept_counts(self, name: str, grouped: dict[str, int]) -> dict[str, int]:
+        """Counts of grouped values among the rows still in the cohort (not in excluded rows)."""
+        kept_text = values.trimmed(self.t.need(name)).filter(pa.array(self.kept))
+        counts = pc.value_counts(kept_text).to_pylist()
+        return {c["values"]: c["counts"] for c in counts if c["values"] in grouped}
 
     def _date_order(self) -> bool:
         """Day/month order for the whole file: one centre writes all its dates one way."""
@@ -596,10 +711,19 @@ class _CohortBuilder:
     # Rows -------------------------------------------------------------------------------------------
 
     def exclude_rows(self) -> None:
+        """Rows that are not patients or cannot be trusted leave the cohort, one reason each:
+        empty, a repeated header, a totals line, an ID without data, cells that do not line up
+        with the header (see ingest_rows), no ID, a duplicate ID."""
         empty = self.t.empty_rows
         self._drop(np.flatnonzero(empty), "patient_id", "the row is empty", "empty row", "row skipped")
         pid = self.parsed["patient_id"]
-        no_id = np.flatnonzero(~empty & (pid.status != values.OK))
+        for found in _untrusted_rows(self.t, id_present=pid.status == values.OK):
+            rows = np.flatnonzero(found.mask & self.kept)
+            problems = found.problem(rows) if callable(found.problem) else found.problem
+            self._drop(rows, "patient_id", problems, found.kind, found.action)
+            if len(rows):
+                self.warnings.append(found.summary(self.t.source_rows[rows]))
+        no_id = np.flatnonzero(self.kept & (pid.status != values.OK))
         self._drop(no_id, "patient_id", "patient ID is missing", "no patient ID",
                    "row excluded: add the patient ID to include it")
         # Duplicates are found on dictionary codes of the trimmed IDs (fast for a million rows).
@@ -964,7 +1088,8 @@ class _CohortBuilder:
             issues=issues,
             rows_excluded=int((~self.kept).sum()),
             warnings=self.warnings,
-            unmatched_columns=[headers.describe(self.t.header, i) for i in self.t.match.unmatched],
+            unmatched_columns=_unmatched_for_report(self.t),
+            unmatched_total=len(self.t.match.unmatched),
             column_mapping={headers.describe(self.t.header, i): c for i, c in self.t.match.mapping.items()},
             file_format=self.t.grid.file_format,
             encoding=self.t.grid.encoding,
@@ -1041,6 +1166,15 @@ def _read_ae_grid(
     kept = ~table.empty_rows
     log.add(np.flatnonzero(table.empty_rows), endpoint="all", column="patient_id", values="",
             problem="the row is empty", kind="empty row", action="row skipped", excludes=True)
+    for found in _untrusted_rows(table, id_present=None):
+        rows = np.flatnonzero(found.mask & kept)
+        log.add(rows, endpoint="all", column="patient_id", values=[ids[r] for r in rows],
+                problem=found.problem(rows) if callable(found.problem) else found.problem,
+                kind=found.kind, action=found.action.replace("a patient", "an adverse event"),
+                excludes=True)
+        kept[rows] = False
+        if len(rows):
+            table.warnings.append(found.summary(table.source_rows[rows]).replace("patients", "adverse events"))
     for name, problem, kind in (("patient_id", "patient ID is missing", "no patient ID"),
                                 ("term", "AE term is missing", "no AE term")):
         rows = np.flatnonzero(kept & (parsed[name].status != values.OK))
@@ -1072,7 +1206,8 @@ def _read_ae_grid(
         issues=log.frame(),
         rows_excluded=int(n - kept.sum()),
         warnings=table.warnings,
-        unmatched_columns=[headers.describe(table.header, i) for i in table.match.unmatched],
+        unmatched_columns=_unmatched_for_report(table),
+        unmatched_total=len(table.match.unmatched),
         column_mapping={headers.describe(table.header, i): c for i, c in table.match.mapping.items()},
         file_format=grid.file_format,
         encoding=grid.encoding,

@@ -16,37 +16,30 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from sarcoma import ingest_limits as limits
 from sarcoma import vocab
+from sarcoma.ingest_errors import CohortReadError
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # matches server.maxUploadSize in .streamlit/config.toml
 SAMPLE_BYTES = 64 * 1024  # encoding and dialect are detected on a bounded sample, for speed
+# clevercsv's detection is quadratic in the length of one line (a 64 KB line without a separator
+# took 59 s): each line of the dialect sample is cut to this length.
+SAMPLE_LINE_BYTES = 4096
 DELIMITERS = (",", ";", "\t", "|")
 EXCEL_EPOCH_1900 = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01 with Lotus' leap-day bug
 
 # Encodings a European centre's export plausibly uses when it is not UTF-8 (charset-normalizer
 # picks among these; an unrestricted search mistakes short Norwegian text for cp1250 and so on).
 LEGACY_ENCODINGS = ("cp1252", "cp1253", "latin_1")
-
-
-class CohortReadError(ValueError):
-    """The file cannot be read as a cohort table; the message says why and what to do.
-
-    When required columns were not recognised, `missing_columns` names the canonical fields
-    that are missing and `unmatched_columns` the file's headers that were not recognised, so
-    the user can map them by hand (`load_cohort(..., column_map=...)`).
-    """
-
-    def __init__(self, message: str, *, missing_columns: tuple[str, ...] = (), unmatched_columns: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.missing_columns = tuple(missing_columns)
-        self.unmatched_columns = tuple(unmatched_columns)
 
 
 @dataclass
@@ -62,6 +55,19 @@ class Grid:
     sheet: str | None = None
     date_epoch: dt.datetime = EXCEL_EPOCH_1900
     notes: list[str] = field(default_factory=list)
+    # Cells each row had in the file, before padding to the grid's width (None: every row had
+    # len(columns), as Arrow guarantees). In a workbook, up to the row's last non-empty cell.
+    cell_counts: np.ndarray | None = None
+
+    @property
+    def addressed(self) -> bool:
+        """Workbook cells carry their column address, so a row's values cannot shift."""
+        return self.file_format == "xlsx"
+
+    def counts(self) -> np.ndarray:
+        if self.cell_counts is None:
+            return np.full(self.n_rows, len(self.columns), dtype=np.int32)
+        return self.cell_counts
 
     def row(self, i: int) -> list[str]:
         return [str(c[i].as_py()) for c in self.columns]
@@ -166,10 +172,17 @@ def sniff_format(data: bytes) -> str:
 
 
 def _sniff_zip(data: bytes) -> str:
+    limits.check_zip_entry_count(data)  # before zipfile reads the central directory
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-            mimetype = zf.read("mimetype").decode("ascii", "replace") if "mimetype" in names else ""
+            if "xl/workbook.xml" in names:
+                limits.check_zip(zf)  # declared sizes and ratios, before openpyxl inflates
+            mimetype = ""
+            if "mimetype" in names and zf.getinfo("mimetype").file_size < 1024:
+                mimetype = zf.read("mimetype").decode("ascii", "replace")
+    except CohortReadError:
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError) as exc:
         raise CohortReadError(
             f"The file looks like a damaged Excel workbook or ZIP archive. {_SAVE_AS}"
@@ -208,11 +221,12 @@ def decode_info(data: bytes) -> tuple[str, bytes]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's "Unicode Text" export: UTF-16 with BOM, tab-separated.
         try:
-            return "utf-16", data.decode("utf-16").encode("utf-8")
+            utf8 = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError as exc:
             raise _binary_error() from exc
-    if b"\x00" in data[:SAMPLE_BYTES]:
-        raise _binary_error()
+        _refuse_nul(utf8)
+        return "utf-16", utf8
+    _refuse_nul(data)
     if data.isascii():
         return "ascii", data
     if _valid_utf8(data):
@@ -221,11 +235,30 @@ def decode_info(data: bytes) -> tuple[str, bytes]:
     return encoding, data.decode(encoding).encode("utf-8")
 
 
-def _binary_error() -> CohortReadError:
+def _binary_error(detail: str = "") -> CohortReadError:
     return CohortReadError(
-        "The file contains binary data, not text, so it is not a CSV file and not an Excel "
-        f"workbook this tool can read. {_SAVE_AS}"
+        f"The file contains binary data, not text{detail}, so it is not a CSV file and not an "
+        f"Excel workbook this tool can read. {_SAVE_AS}"
     )
+
+
+def _refuse_nul(data: bytes) -> None:
+    """One rule for the whole file: a NUL byte anywhere refuses it.
+
+    No CSV export from Excel, SPSS or R contains a NUL. One means the file is binary, UTF-16
+    without a byte-order mark, or damaged; stripping it would silently change a cell
+    ('P1<NUL>2' becomes 'P12') of a file that may be damaged elsewhere too.
+    """
+    at = limits.first_nul(data)
+    if at < 0:
+        return
+    head = data[:1024]
+    if head.count(b"\x00") * 3 > len(head):  # every other byte NUL: UTF-16 text without a BOM
+        raise CohortReadError(
+            "The file looks like Unicode (UTF-16) text without a byte-order mark, which cannot be "
+            "read reliably. In Excel choose File > Save As > 'CSV UTF-8', and upload that file."
+        )
+    raise _binary_error(f" (a NUL byte on line {limits.line_number_at(data, at):,})")
 
 
 def _valid_utf8(data: bytes) -> bool:
@@ -266,16 +299,30 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
 def _non_ascii_lines(data: bytes) -> bytes:
-    """Up to SAMPLE_BYTES of the lines holding non-ASCII bytes (the only informative ones)."""
+    """Up to SAMPLE_BYTES of the lines holding non-ASCII bytes (the only informative ones).
+
+    Jumps from one non-ASCII byte to the next (regex search, not a loop over every line), and
+    cuts each line to SAMPLE_LINE_BYTES, so one huge line cannot make the sample huge.
+    """
     out: list[bytes] = []
     size = 0
-    for line in data.splitlines(keepends=True):
-        if not line.isascii():
-            out.append(line)
-            size += len(line)
-            if size >= SAMPLE_BYTES:
-                break
+    newline = b"\n" if b"\n" in data else b"\r"
+    start = 0
+    while size < SAMPLE_BYTES:
+        found = _NON_ASCII.search(data, start)
+        if found is None:
+            break
+        line_start = data.rfind(newline, 0, found.start()) + 1
+        end = data.find(newline, found.start())
+        end = len(data) if end < 0 else end + 1
+        line = data[line_start : min(end, line_start + SAMPLE_LINE_BYTES)]
+        out.append(line)
+        size += len(line)
+        start = end
     return b"".join(out)
 
 
@@ -303,7 +350,7 @@ def detect_delimiter(text_sample: str) -> str:
     """Delimiter among comma, semicolon, tab and pipe, by clevercsv's data-consistency measure."""
     import clevercsv
 
-    lines = text_sample.splitlines()[:50]
+    lines = [line[:SAMPLE_LINE_BYTES] for line in text_sample.splitlines()[:50]]
     sample = "\n".join(lines)
     try:
         dialect = clevercsv.Detector().detect(sample, delimiters=list(DELIMITERS))
@@ -316,17 +363,28 @@ def detect_delimiter(text_sample: str) -> str:
     return best if counts[best] else ","
 
 
-def read_text_grid(upload: Upload) -> Grid:
+def read_text_grid(upload: Upload, *, max_rows: int | None = limits.MAX_ROWS) -> Grid:
     """Parse a delimited text file into a Grid (every record, header included, as text).
 
     Takes the Upload and empties it: the raw bytes are dropped as soon as Arrow has parsed
-    them, so a large file is never held three times (bytes, table, columns).
+    them, so a large file is never held three times (bytes, table, columns). Lines of too
+    many cells or bytes are refused before anything is parsed (`ingest_limits.check_lines`).
     """
     data, upload.data = upload.data, b""
     encoding, utf8 = decode_info(data)
     del data
     head = utf8[:SAMPLE_BYTES].decode("utf-8", "ignore")
     delimiter = detect_delimiter(head)
+    limits.check_lines(utf8, delimiter)
+    notes = []
+    if max_rows is not None and limits.count_records(utf8) > max_rows + _HEADER_ROOM:
+        utf8, dropped = limits.drop_trailing_blank_lines(utf8, delimiter)
+        if dropped:
+            notes.append(f"{dropped:,} empty lines at the end of the file were ignored.")
+        records = limits.count_records(utf8)
+        if records > max_rows + _HEADER_ROOM:
+            raise limits.too_many_rows(records)
+    quoted = b'"' in utf8
     table = _read_with_arrow(utf8, head, delimiter)
     if table is None:
         grid = _read_with_csv_module(utf8, delimiter)
@@ -345,13 +403,56 @@ def read_text_grid(upload: Upload) -> Grid:
             gc.collect()
             pa.default_memory_pool().release_unused()
         grid = Grid(columns=columns, n_rows=n_rows)
+    if max_rows is not None and grid.n_rows > max_rows + _HEADER_ROOM:
+        raise limits.too_many_rows(grid.n_rows)
+    _check_cells(grid, delimiter, quoted=quoted)
+    grid.notes.extend(notes)
     grid.encoding = encoding
     grid.delimiter = delimiter
     return grid
 
 
+def _check_cells(grid: Grid, delimiter: str, *, quoted: bool) -> None:
+    """Refuse a cell longer than MAX_CELL_CHARS (Arrow has no field-size limit of its own), or
+    one that swallowed whole rows: a quotation mark that is never closed turns the lines after
+    it into one cell, and those patients would silently vanish from the count. Only a file with
+    quotation marks can have a cell with a line break in it."""
+    import pyarrow.compute as pc
+
+    width = len(grid.columns)
+    for j, col in enumerate(grid.columns):
+        if not len(col):
+            continue
+        size = pc.binary_length(col)  # bytes >= characters: read off the offsets, no decoding
+        if (pc.max(size).as_py() or 0) > limits.MAX_CELL_CHARS:
+            chars = pc.utf8_length(col).to_numpy(zero_copy_only=False)
+            row = int(np.argmax(chars))
+            if chars[row] > limits.MAX_CELL_CHARS:
+                where = f"row {grid.first_row_number + row}, column {_column_letter(j)}"
+                raise limits.cell_too_long(where, int(chars[row]))
+        if not quoted or width < 3:
+            continue
+        multiline = pc.or_(pc.match_substring(col, "\n"), pc.match_substring(col, "\r"))
+        for row in np.flatnonzero(multiline.to_numpy(zero_copy_only=False))[:1000]:
+            cell = col[int(row)].as_py()
+            if cell.count(delimiter) >= width - 1:
+                raise CohortReadError(
+                    f"A quotation mark (\") in row {grid.first_row_number + int(row)}, column "
+                    f"{_column_letter(j)}, is never closed, so the lines after it were read as one "
+                    "cell and their patients would be lost. Remove or close that quotation mark "
+                    "and upload again."
+                )
+
+
+def _column_letter(index: int) -> str:
+    from sarcoma.ingest_headers import column_letter
+
+    return column_letter(index)
+
+
 def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> pa.Table | None:
-    """Fast path: pyarrow's CSV reader, every column as text. None if the file is ragged."""
+    """Fast path: pyarrow's CSV reader, every column as text. None unless every row has as
+    many cells as the first (then each row's count is that width, so none is recorded)."""
     try:
         first = next(csv.reader(io.StringIO(head), delimiter=delimiter), None)
     except csv.Error:
@@ -378,22 +479,81 @@ def _read_with_arrow(utf8: bytes, head: str, delimiter: str) -> pa.Table | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError):
         return None
+    if table.num_columns > limits.MAX_COLUMNS:  # one record over several lines (quoted breaks)
+        raise limits.too_many_columns(table.num_columns)
     return table if table.num_columns == n else None
 
 
+_HEADER_ROOM = 11  # a header row and up to 10 title rows above it do not count as patient rows
+_CHUNK_CELLS = 250_000  # cells held as Python strings at a time before moving them to Arrow
+
+
 def _read_with_csv_module(utf8: bytes, delimiter: str) -> Grid:
-    """Tolerant path for ragged files (title rows, short rows): Python's csv module, padded."""
-    text = utf8.decode("utf-8")
+    """Tolerant path for ragged files (title rows, short or long rows): Python's csv module.
+
+    Records each row's cell count (the ingest decides which rows to trust, see
+    `ingest_rows.ragged_rows`) and pads short rows with empty cells to the widest row. Rows are
+    moved into Arrow arrays every _CHUNK_CELLS cells, so Python strings never hold the file.
+    """
+    reader = csv.reader(_text_lines(utf8), delimiter=delimiter, strict=False)
+    chunks: list[list[pa.Array]] = []
+    chunk_rows: list[int] = []
+    counts: list[int] = []
+    rows: list[list[str]] = []
+    cells = 0
+
+    def flush() -> None:
+        width = max((len(r) for r in rows), default=0)
+        chunks.append(
+            [pa.array([r[j] if j < len(r) else "" for r in rows], pa.string()) for j in range(width)]
+        )
+        chunk_rows.append(len(rows))
+        rows.clear()
+
+    last_line = 0  # physical line on which the last complete row ended
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False))
+        for row in reader:
+            last_line = reader.line_num
+            if len(row) > limits.MAX_COLUMNS:
+                raise limits.too_many_columns(len(row))
+            counts.append(len(row))
+            rows.append(row)
+            cells += len(row) + 1
+            if cells >= _CHUNK_CELLS:
+                flush()
+                cells = 0
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise limits.cell_too_long(f"in the row that starts on line {last_line + 1:,}") from exc
         raise CohortReadError(
-            f"The file could not be read as a table ({exc}). Check that it is a CSV export "
-            "and upload it again."
+            f"The file could not be read as a table ({exc}, line {reader.line_num}). Check that "
+            "it is a CSV export and upload it again."
         ) from exc
-    width = max((len(r) for r in rows), default=0)
-    columns = [pa.array([r[j] if j < len(r) else "" for r in rows], pa.string()) for j in range(width)]
-    return Grid(columns=columns, n_rows=len(rows))
+    if rows or not chunks:
+        flush()
+    width = max((len(c) for c in chunks), default=0)
+    columns = []
+    for j in range(width):
+        parts = [c[j] if j < len(c) else pa.array([""] * n, pa.string()) for c, n in zip(chunks, chunk_rows, strict=True)]
+        columns.append(pa.concat_arrays(parts) if len(parts) > 1 else parts[0])
+        for c in chunks:  # free each chunk's column once it is concatenated
+            if j < len(c):
+                c[j] = pa.array([], pa.string())
+    return Grid(columns=columns, n_rows=len(counts), cell_counts=np.asarray(counts, dtype=np.int32))
+
+
+def _text_lines(utf8: bytes) -> Iterator[str]:
+    """The file's lines, decoded one at a time (CR-only line breaks of old Mac exports too)."""
+    newline = b"\n" if b"\n" in utf8 else b"\r"
+    start = 0
+    while start < len(utf8):
+        end = utf8.find(newline, start)
+        end = len(utf8) if end < 0 else end + 1
+        line = utf8[start:end].decode("utf-8")
+        if newline == b"\r" and line.endswith("\r"):
+            line = line[:-1] + "\n"  # the csv module wants "\n" or "\r\n" line ends
+        yield line
+        start = end
 
 
 # --- Workbooks ------------------------------------------------------------------------------------
@@ -441,23 +601,44 @@ def choose_sheet(names: list[str], sheet: str | int | None, *, want_ae: bool) ->
     return next((n for n in names if not is_ae_sheet(n)), names[0] if names else None)
 
 
-def read_sheet_grid(workbook: Any, name: str) -> Grid:
-    """One worksheet as a Grid of text cells (dates as ISO text, percent cells as 'n%')."""
+def read_sheet_grid(workbook: Any, name: str, budget: limits.CellBudget | None = None) -> Grid:
+    """One worksheet as a Grid of text cells (dates as ISO text, percent cells as 'n%').
+
+    Every cell parsed is charged to `budget` (one per workbook upload), so a sheet of millions
+    of cells is refused after MAX_SHEET_CELLS instead of read for minutes. Trailing empty cells
+    of a row (formatting only) are dropped; each row's count is up to its last non-empty cell.
+    """
+    budget = budget if budget is not None else limits.CellBudget()
     ws = workbook[name]
     with contextlib.suppress(AttributeError):
         ws.reset_dimensions()  # stored dimensions can be wrong in files not written by Excel
     rows: list[list[str]] = []
     try:
         for row in ws.iter_rows():
-            rows.append([_cell_text(c) for c in row])
+            budget.spend(len(row), name)
+            cells = [_cell_text(c) for c in row]
+            while cells and not cells[-1]:
+                cells.pop()
+            if len(cells) > limits.MAX_COLUMNS:
+                raise limits.LimitExceeded(
+                    f"The sheet '{name}' has a value in column {_column_letter(len(cells) - 1)} "
+                    f"(row {len(rows) + 1}); this tool reads at most {limits.MAX_COLUMNS} columns "
+                    "(a cohort table needs about 45). Delete what lies beyond the table, or copy "
+                    "the patient table to a new workbook, and upload again."
+                )
+            rows.append(cells)
+    except CohortReadError:
+        raise
     except Exception as exc:
         raise CohortReadError(
             f"The sheet '{name}' could not be read; the workbook may be damaged. {_SAVE_AS}"
         ) from exc
-    width = max((len(r) for r in rows), default=0)
+    counts = np.fromiter((len(r) for r in rows), dtype=np.int32, count=len(rows))
+    width = int(counts.max()) if len(rows) else 0
     columns = [pa.array([r[j] if j < len(r) else "" for r in rows], pa.string()) for j in range(width)]
     epoch = getattr(workbook, "epoch", EXCEL_EPOCH_1900)
-    return Grid(columns=columns, n_rows=len(rows), file_format="xlsx", sheet=name, date_epoch=epoch)
+    return Grid(columns=columns, n_rows=len(rows), file_format="xlsx", sheet=name, date_epoch=epoch,
+                cell_counts=counts)
 
 
 def _cell_text(cell: Any) -> str:

@@ -39,7 +39,10 @@ class DataQualityReport:
     issues: pd.DataFrame
     rows_excluded: int = 0  # whole rows removed from the cohort (empty, no ID, duplicate ID)
     warnings: list[str] = field(default_factory=list)
+    # Unrecognised headers, at most ingest_limits.MAX_MAPPING_COLUMNS of them (one dropdown each
+    # on the Data page); `unmatched_total` counts them all.
     unmatched_columns: list[str] = field(default_factory=list)
+    unmatched_total: int | None = None
     column_mapping: dict[str, str] = field(default_factory=dict)  # source header -> canonical
     file_name: str = ""
     file_format: str = "csv"
@@ -66,6 +69,15 @@ class DataQualityReport:
                     f"{endpoint}: {self.excluded[endpoint]} rows excluded but {with_reason} have a reason"
                 )
         return problems
+
+    def __post_init__(self) -> None:
+        if self.unmatched_total is None:
+            self.unmatched_total = len(self.unmatched_columns)
+
+    @property
+    def unmatched_not_shown(self) -> int:
+        """Unrecognised headers left out of `unmatched_columns` (past the mapping-form cap)."""
+        return int(self.unmatched_total or 0) - len(self.unmatched_columns)
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -113,7 +125,8 @@ class DataQualityReport:
                 line += " (" + "; ".join(f"{k}: {v}" for k, v in top.items()) + ")"
             lines.append(line + ".")
         if self.unmatched_columns:
-            lines.append("Columns not used: " + ", ".join(f"'{c}'" for c in self.unmatched_columns) + ".")
+            more = f" and {self.unmatched_not_shown:,} more" if self.unmatched_not_shown else ""
+            lines.append("Columns not used: " + ", ".join(f"'{c}'" for c in self.unmatched_columns) + more + ".")
         lines.extend(self.warnings)
         return "\n".join(lines)
 

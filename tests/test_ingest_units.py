@@ -519,12 +519,18 @@ def test_unexpected_internal_errors_still_reach_the_user_as_cohort_read_error(mo
         load_cohort(csv_bytes(BASE + "\nP1,UPS,1,nivolumab,4,1,9,1\n"))
 
 
-def test_ragged_rows_fall_back_to_the_tolerant_reader() -> None:
+def test_ragged_rows_are_read_by_the_tolerant_reader_and_left_out() -> None:
+    # Until issue 10 the short and long rows were padded and analysed with shifted values.
     text = BASE + "\nP1,UPS,1,nivolumab,4,1,9,1\nP2,LMS,1,nivolumab,3,1\nP3,LPS,1,nivolumab,2,1,5,0,extra\n"
     cohort, report = load_cohort(csv_bytes(text))
-    assert cohort["patient_id"].tolist() == ["P1", "P2", "P3"]
-    assert np.isnan(cohort.loc[1, "os_months"])  # short row: OS cells are missing
-    assert report.unmatched_columns == ["(unnamed column I)"]
+    assert cohort["patient_id"].tolist() == ["P1"]
+    ragged = report.issues[report.issues["problem_kind"] == "cells do not line up"]
+    assert ragged["source_row"].tolist() == [3, 4]
+    assert ragged["problem"].tolist() == ["6 cells, header has 8: values may be shifted",
+                                          "9 cells, header has 8: values may be shifted"]
+    assert set(ragged["endpoint"]) == {"all"} and ragged["excludes"].all()
+    assert report.analysed == {"PFS": 1, "OS": 1, "Response": 0} and report.rows_read == 3
+    assert report.invariant_problems() == []
 
 
 def test_report_summary_and_frame() -> None:
