@@ -7,28 +7,26 @@ from sarcoma.ingest import CohortReadError, data_dictionary_markdown, template_c
 from sarcoma.report import table_to_csv
 from sarcoma.schema import COLUMN_NAMES
 
-MAPPING_FORM_MAX = 50  # one dropdown per column: a wide file must not draw thousands
-
 ui.require_app()
 
 st.header("Data")
 ds = ui.current_dataset()
 
 
-def mapping_form(headers: list[str], name: str, data: bytes, missing: tuple[str, ...] = ()) -> None:
+def mapping_form(headers: list[str], name: str, data: bytes, missing: tuple[str, ...] = (), not_shown: int = 0) -> None:
     """Let the user say which field of the data dictionary an unrecognised column holds."""
     st.subheader("Columns that were not recognised")
     headers = list(dict.fromkeys(headers))  # a header used twice is one choice (widget keys are unique)
     if missing:
         st.markdown("The analysis needs: " + ", ".join(f"`{m}`" for m in missing) + ". Map the column that holds each of them.")
     st.markdown("Map a column to a field of the data dictionary if it holds one; leave it unmapped otherwise.")
-    if len(headers) > MAPPING_FORM_MAX:
+    if not_shown:  # ingest lists a bounded number of columns (likely candidates first)
         st.caption(
-            f"The file has {len(headers)} unrecognised columns; the first {MAPPING_FORM_MAX} are listed. Remove the "
-            "columns the analysis does not need (notes, free text) before exporting, to map the rest."
+            f"{not_shown} more unrecognised column(s) are not listed. Remove the columns the analysis does not need "
+            "(notes, free text) before exporting, to map the rest."
         )
     choices = {}
-    for header in headers[:MAPPING_FORM_MAX]:
+    for header in headers:
         target = st.selectbox(f"“{ui.md(header)}”", ["(not used)", *COLUMN_NAMES], key=f"map_{header}")
         if target != "(not used)":
             choices[header] = target
@@ -53,7 +51,7 @@ if uploaded is not None and st.session_state.get("upload_name") != (uploaded.nam
     except CohortReadError as exc:
         ui.read_error(exc)
         if exc.unmatched_columns:
-            mapping_form(list(exc.unmatched_columns), uploaded.name, uploaded.getvalue(), exc.missing_columns)
+            mapping_form(list(exc.unmatched_columns), uploaded.name, uploaded.getvalue(), exc.missing_columns, exc.unmatched_not_shown)
             st.stop()
     else:
         ui.use_dataset(ds)
@@ -85,7 +83,7 @@ else:
     st.success("No problems found: every row is analysed for every endpoint.")
 unmatched = list(report.unmatched_columns)
 if unmatched and not ds.is_sample and uploaded is not None:
-    mapping_form(unmatched, uploaded.name, uploaded.getvalue())
+    mapping_form(unmatched, uploaded.name, uploaded.getvalue(), not_shown=report.unmatched_not_shown)
 
 st.subheader("Adverse events (optional)")
 held = ui.uploaded_adverse_events(ds)

@@ -137,3 +137,50 @@ def test_every_page_opens_when_all_follow_up_is_short():
         assert not at.exception, (page, [e.value for e in at.exception])
         if page == "models":  # the RMST tab says why there is no horizon to choose
             assert any("longest possible horizon is 0.48 months" in rendered(i.value) for i in at.info)
+
+
+# ---------------------------------------------------------------- the hostile corpus, page by page
+
+CORPUS = ROOT / "tests" / "data" / "hostile"
+READABLE = ("payload.csv", "payload.xlsx", "paediatric.csv", "aya.csv", "zero_follow_up.csv", "ragged_long.csv",
+            "ragged_short.csv", "ragged.xlsx", "footer_totals.csv", "repeated_header.csv", "id_only_rows.csv",
+            "trailing_separators.csv", "excel_blocks.csv")
+REFUSED = ("nul_early.csv", "nul_late.csv", "unclosed_quote.csv")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", READABLE)
+def test_every_page_opens_on_each_readable_hostile_file(name: str):
+    """Each corpus file that ingest reads opens every page without an exception, under the
+    hostile file name, and nothing Markdown renders holds an unescaped payload."""
+    from tests.data.hostile.make_hostile import (
+        HOSTILE_FILE_NAME,
+        PAYLOAD_CENTRES,
+        PAYLOAD_HEADERS,
+        PAYLOADS,
+    )
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.file_uploader(key="upload").set_value((HOSTILE_FILE_NAME if name.startswith("payload") else name,
+                                              (CORPUS / name).read_bytes(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]  # read, not refused
+    for page in PAGES:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, (name, page, [e.value for e in at.exception])
+        for kind, text in shown_texts(at):
+            for payload in (*PAYLOADS, *PAYLOAD_HEADERS, *PAYLOAD_CENTRES, HOSTILE_FILE_NAME):
+                assert payload not in text or not UNESCAPED_MARKUP.search(payload), (name, page, kind, text)
+            assert not UNESCAPED_MARKUP.search(text), (name, page, kind, text)
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_a_refused_hostile_file_gets_a_plain_message_and_keeps_the_data(name: str):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.file_uploader(key="upload").set_value((name, (CORPUS / name).read_bytes(), "text/csv")).run()
+    assert not at.exception
+    assert at.error and "Traceback" not in at.error[0].value
+    assert any(m.value == "### n = 72 of 72 patients" for m in at.sidebar.markdown)  # the sample stays loaded
