@@ -54,6 +54,7 @@ PRESENT_KEY = "present"
 NO_GROUPING = "all"
 MEMO_KEY = "_memo"
 DERIVED_KEY = "_dataset_derived"
+VIEW_OPTIONS_KEY = "_view_options"
 MEMO_SIZE = 64
 # Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
@@ -330,8 +331,15 @@ def view_context() -> ViewContext:
 
 
 def view(name: str, build, cohort: pd.DataFrame, options) -> View:
-    """A view of the current selection, computed once per (dataset, filters, options, mode)."""
+    """A view of the current selection, computed once per (dataset, filters, options, mode).
+    The options are kept for the Report page, which shows exactly what the pages show."""
+    st.session_state.setdefault(VIEW_OPTIONS_KEY, {})[name] = options
     return memo(name, (options, presentation()), lambda: build(cohort, options, view_context()))
+
+
+def view_options(name: str, default):
+    """The options a page last used for its view in this session (the default if never shown)."""
+    return st.session_state.get(VIEW_OPTIONS_KEY, {}).get(name, default)
 
 
 def grouping_options() -> dict:

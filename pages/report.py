@@ -1,8 +1,9 @@
-"""Report page: the methods paragraph, the one-click HTML and PowerPoint reports of the current
-view, and downloads of single figures (PNG/SVG/PDF) and tables (CSV/XLSX).
+"""Report page: the methods paragraph, the one-click HTML report and PowerPoint deck of what the
+pages show, and downloads of single figures (PNG/SVG/PDF) and tables (CSV/XLSX).
 
-Layout only: the report is assembled by sarcoma.report. Files are generated when a button is
-clicked (st.download_button runs a callable on click), so nothing heavy runs on every rerun.
+Layout only: the report is assembled by sarcoma.report from the same Views the pages render,
+with the options each page last used (so the report cannot differ from the pages). Files are
+generated when a button is clicked (st.download_button runs a callable on click).
 """
 
 import dataclasses
@@ -12,27 +13,21 @@ import functools
 import streamlit as st
 
 from pages import _shared as ui
-from sarcoma.km_summary import CONF_TYPES, TESTS
-from sarcoma.report import (
-    FIGURE_FORMATS,
-    TABLE_FORMATS,
+from pages import _url as url
+from sarcoma.report.collect import (
+    DEFAULT_DECK,
+    ReportOptions,
     collect_report,
-    export_figure,
-    export_table,
-    html_report,
-    options_from_state,
-    pptx_report,
     report_file_name,
-    tables_to_xlsx,
+    slug,
 )
-from sarcoma.report.collect import slug
-from sarcoma.report.exports import warm_up_static_export
-from sarcoma.response_view import RESPONSE_GROUPINGS
-from sarcoma.subgroups import ADJUSTMENTS
+from sarcoma.views.cohort import CohortOptions
+from sarcoma.views.response import ResponseOptions
+from sarcoma.views.subgroups import SubgroupOptions
+from sarcoma.views.survival import SurvivalOptions
 
-
-def _index(options: list, value: object) -> int:
-    return options.index(value) if value in options else 0
+PNG_CACHE_KEY = "_deck_png"
+PNG_CACHE_SIZE = 32
 
 
 def _now(meta):
@@ -40,49 +35,82 @@ def _now(meta):
     return dataclasses.replace(meta, generated=dt.datetime.now().replace(microsecond=0))
 
 
+def cached_png(report_key: tuple, section) -> bytes:
+    """A figure's slide PNG, exported once per report (a deck rebuilt for another section
+    order reuses the pictures)."""
+    from sarcoma.report.pptx_report import figure_png
+
+    cache = st.session_state.setdefault(PNG_CACHE_KEY, {})
+    key = (report_key, section.key)
+    if key not in cache:
+        while len(cache) >= PNG_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = figure_png(section)
+    return cache[key]
+
+
+def deck(build_report, keys, report_key) -> bytes:
+    """The deck from the report drawn at projector sizes (the same views, larger type)."""
+    from sarcoma.report.pptx_report import pptx_report
+
+    sections, meta = build_report()
+    return pptx_report(sections, _now(meta), deck=keys, render=functools.partial(cached_png, report_key))
+
+
+def html(sections, meta) -> bytes:
+    from sarcoma.report.html_report import html_report
+
+    return html_report(sections, _now(meta))
+
+
+def figure_file(section, fmt: str) -> bytes:
+    from sarcoma.report.exports import export_figure
+
+    return export_figure(section.figure, fmt)
+
+
+def table_file(section, fmt: str) -> bytes:
+    from sarcoma.report.exports import export_table
+
+    return export_table(section.table, fmt, sheet_name=section.title)
+
+
+def all_tables(sections) -> bytes:
+    from sarcoma.report.exports import tables_to_xlsx
+
+    return tables_to_xlsx({s.title: s.table for s in sections if s.kind == "table"})
+
+
 ui.require_app()
 
 st.header("Report")
 result = ui.filtered()
 if ui.enough_patients(result):
+    from sarcoma.report.exports import FIGURE_FORMATS, TABLE_FORMATS, warm_up_static_export
+
     ds = ui.current_dataset()
-    cohort = result.subset
     state = ui.filter_state_from_widgets()
-    base = options_from_state(st.session_state, line_cut=state.line_cut, presentation=ui.presentation())
-    groupings = ui.groupings_for(result)
-
-    with st.expander("Report options", expanded=False):
-        st.caption("They start from your choices on the Cohort, Survival, Subgroups and Response pages.")
-        c1, c2, c3 = st.columns(3)
-        group_keys = [None, *groupings]
-        grouping = c1.selectbox("Compare survival by", group_keys, index=_index(group_keys, base.survival_grouping),
-                                format_func=lambda k: "No grouping (all patients)" if k is None else groupings[k].label, key="rep_group")
-        test = c2.selectbox("Test", list(TESTS), index=_index(list(TESTS), base.test), format_func=TESTS.get, key="rep_test")
-        conf_type = c3.selectbox("Confidence intervals", list(CONF_TYPES), index=_index(list(CONF_TYPES), base.conf_type),
-                                 format_func=lambda k: k if k != "spss" else "SPSS-compatible", key="rep_ci")
-        c4, c5, c6 = st.columns(3)
-        adjust = c4.selectbox("Multiplicity adjustment", list(ADJUSTMENTS), index=_index(list(ADJUSTMENTS), base.adjust),
-                              format_func=ADJUSTMENTS.get, key="rep_adjust")
-        response_by = c5.selectbox("Response table rows", list(RESPONSE_GROUPINGS), index=_index(list(RESPONSE_GROUPINGS), base.response_by),
-                                   format_func=RESPONSE_GROUPINGS.get, key="rep_resp_by")
-        denominator = c6.radio("Response denominator", ["evaluable", "all"], index=_index(["evaluable", "all"], base.denominator),
-                               format_func={"evaluable": "Evaluable patients", "all": "All treated patients"}.get, key="rep_den", horizontal=True)
-        table1_keys = [None, *[k for k, g in groupings.items() if not g.post_baseline]]
-        table1_by = st.selectbox("Split Table 1 by", table1_keys, index=_index(table1_keys, base.table1_by),
-                                 format_func=lambda k: "No split" if k is None else groupings[k].label, key="rep_t1")
-        stratify = st.toggle("Stratify the survival test by centre", value=base.stratify_by_center, key="rep_strata", disabled="center" not in cohort)
-
-    subgroup_vars = tuple(k for k in (base.subgroup_variables or ()) if k in groupings) or None
-    options = dataclasses.replace(
-        base, survival_grouping=grouping, test=test, conf_type=conf_type, adjust=adjust, response_by=response_by,
-        denominator=denominator, table1_by=table1_by, stratify_by_center=stratify, subgroup_variables=subgroup_vars,
+    options = ReportOptions(
+        table1=ui.view_options("cohort_view", CohortOptions()),
+        survival=ui.view_options("survival_view", SurvivalOptions()),
+        subgroups=ui.view_options("subgroup_view", SubgroupOptions()),
+        response=ui.view_options("response_view", ResponseOptions()),
+        line_cut=state.line_cut, presentation=ui.presentation(),
     )
-    with st.spinner("Assembling the report..."):
-        report = ui.memo("report", (options,), lambda: collect_report(
-            result, options, cohort_name=ds.name, file_name="" if ds.is_sample else ds.name,
-            adverse_events=ui.adverse_events_for(ds, result.subset), quality=ds.report,
+    st.caption(
+        "The report shows what the Cohort, Survival, Subgroups and Response pages show, with the choices made there "
+        "(a page not visited yet uses its defaults); Kaplan-Meier curves are drawn for every endpoint."
+    )
+
+    def build(o: ReportOptions):
+        return ui.memo("report", (o,), lambda: collect_report(
+            result, o, cohort_name=ds.name, file_name="" if ds.is_sample else ds.name,
+            adverse_events=ui.adverse_events_for(ds, result.subset), quality=ds.report, dataset=ui.dataset_derived(),
         ))
-    sections, meta = report
+
+    with st.spinner("Assembling the report..."):
+        sections, meta = build(options)
+    projector = dataclasses.replace(options, slides=True)
 
     st.markdown(f"**{ui.md(meta.cohort_name)}** — {ui.md(meta.n_line())}")
     for line in meta.filter_lines():
@@ -100,22 +128,27 @@ if ui.enough_patients(result):
             "server (Debian: `apt-get install chromium`). The HTML report and the tables work without it."
         )
 
-    st.subheader("Whole report")
+    st.subheader("Tumour-board deck")
+    titles = {s.key: f"{s.chapter}: {s.title}" for s in sections if s.kind != "text" or s.key == "methods"}
+    keys = url.multiselect(
+        st, "Slides, in order (the title slide comes first)", list(titles), key="rep_deck", param="deck",
+        default=[k for k in DEFAULT_DECK if k in titles], format_func=lambda k: titles[k],
+        help="Remove a slide with its ×; add one from the list; the deck follows the order shown here.",
+    )
     r1, r2 = st.columns(2)
     r1.download_button(
-        "Download the HTML report", data=lambda: html_report(sections, _now(meta)), file_name=report_file_name(meta, "html"),
-        mime="text/html", on_click="ignore", key="rep_html", type="primary",
-        help="One file that opens offline in any browser; figures stay interactive.",
+        "Download the PowerPoint deck", data=lambda: deck(lambda: build(projector), keys, (projector,)), file_name=report_file_name(meta, "pptx"),
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore", key="rep_pptx",
+        disabled=not browser or not keys, type="primary",
+        help="The title slide and the slides above, in that order; every text at least 14 pt.",
     )
     r2.download_button(
-        "Download the PowerPoint deck", data=lambda: pptx_report(sections, _now(meta)), file_name=report_file_name(meta, "pptx"),
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore", key="rep_pptx",
-        disabled=not browser, help="Title slide, one slide per figure and table, the methods paragraph. Takes a few seconds.",
+        "Download the HTML report (everything)", data=lambda: html(sections, meta), file_name=report_file_name(meta, "html"),
+        mime="text/html", on_click="ignore", key="rep_html",
+        help="One file that opens offline in any browser; all figures and full tables, figures stay interactive.",
     )
-
-    tables = {s.title: s.table for s in sections if s.kind == "table"}
     st.download_button(
-        "Download every table (one XLSX workbook)", data=functools.partial(tables_to_xlsx, tables),
+        "Download every table (one XLSX workbook)", data=functools.partial(all_tables, sections),
         file_name=report_file_name(meta, "xlsx"), mime=TABLE_FORMATS["xlsx"], on_click="ignore", key="rep_all_tables",
     )
 
@@ -125,7 +158,7 @@ if ui.enough_patients(result):
         cols[0].markdown(ui.md(section.title))
         for col, fmt in zip(cols[1:], FIGURE_FORMATS, strict=True):
             col.download_button(
-                fmt.upper(), data=functools.partial(export_figure, section.figure, fmt), file_name=f"{slug(section.key)}.{fmt}",
+                fmt.upper(), data=functools.partial(figure_file, section, fmt), file_name=f"{slug(section.key)}.{fmt}",
                 mime=FIGURE_FORMATS[fmt], on_click="ignore", key=f"rep_fig_{section.key}_{fmt}", disabled=not browser,
             )
 
@@ -135,8 +168,8 @@ if ui.enough_patients(result):
         cols[0].markdown(ui.md(section.title))
         for col, fmt in zip(cols[1:], TABLE_FORMATS, strict=True):
             col.download_button(
-                fmt.upper(), data=functools.partial(export_table, section.table, fmt, sheet_name=section.title),
-                file_name=f"{slug(section.key)}.{fmt}", mime=TABLE_FORMATS[fmt], on_click="ignore", key=f"rep_tab_{section.key}_{fmt}",
+                fmt.upper(), data=functools.partial(table_file, section, fmt), file_name=f"{slug(section.key)}.{fmt}",
+                mime=TABLE_FORMATS[fmt], on_click="ignore", key=f"rep_tab_{section.key}_{fmt}",
             )
     st.caption(
         "CSV files are UTF-8 with a byte-order mark so Excel shows accents correctly. Text cells starting with "

@@ -9,7 +9,12 @@ from pages._render import render_view
 from sarcoma.endpoints import ENDPOINTS
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.subgroups import ADJUSTMENTS
-from sarcoma.views.subgroups import FOREST_KINDS, SubgroupOptions, subgroup_view
+from sarcoma.views.subgroups import (
+    DEFAULT_FOREST_VARIABLES,
+    FOREST_KINDS,
+    SubgroupOptions,
+    subgroup_view,
+)
 
 ui.require_app()
 
@@ -33,13 +38,14 @@ if ui.enough_patients(result):
                                 default="PFS", horizontal=True, persist_state="session")
     kind = url.radio(f2, "Show", list(FOREST_KINDS), key="sg_forest_kind", param="forest", default="median", horizontal=True,
                      format_func=FOREST_KINDS.get, persist_state="session")
-    forest_vars = url.multiselect(f3, "Forest plot: variables", chosen, key="sg_forest_vars", param="forest_vars", default=chosen,
+    forest_vars = url.multiselect(f3, "Forest plot: variables", chosen, key="sg_forest_vars", param="forest_vars",
+                                  default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen],
                                   format_func=lambda k: groupings[k].label, persist_state="session")
     if not chosen:
         st.info("Choose at least one variable.")
     else:
         options = SubgroupOptions(
             variables=tuple(chosen), test=test, conf_type=conf_type, adjust=adjust, min_group_size=min_size,
-            forest_endpoint=forest_endpoint, forest_kind=kind, forest_variables=tuple(forest_vars),
+            forest_endpoints=(forest_endpoint,), forest_kind=kind, forest_variables=tuple(forest_vars),
         )
         render_view(ui.view("subgroup_view", subgroup_view, result.subset, options), presentation=ui.presentation())

@@ -10,6 +10,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 
 from sarcoma.filters import FilterState, apply_filters
+from sarcoma.formatting import p_value_text
 from sarcoma.groupings import make_groupings
 from sarcoma.ingest import load_cohort
 from sarcoma.km_summary import format_p, survival_by_group
@@ -18,13 +19,17 @@ from sarcoma.report.collect import (
     ReportOptions,
     cell_text,
     collect_report,
+    deck_sections,
     display_frame,
-    options_from_state,
     report_file_name,
     slug,
 )
 from sarcoma.subgroups import subgroup_table
 from sarcoma.synthetic_seed import build_seed_cohort
+from sarcoma.views.cohort import CohortOptions
+from sarcoma.views.response import ResponseOptions
+from sarcoma.views.subgroups import SubgroupOptions
+from sarcoma.views.survival import SurvivalOptions
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,7 @@ def seed():
 def report(seed):
     cohort, ae = seed
     result = apply_filters(cohort, FilterState(histotypes=("UPS", "LMS", "LPS", "Other")))
-    options = ReportOptions(survival_grouping="line_2", table1_by="sex")
+    options = ReportOptions(survival=SurvivalOptions(grouping="line_2"), table1=CohortOptions(by="sex"))
     return result, options, collect_report(result, options, cohort_name="Seed study", adverse_events=ae)
 
 
@@ -44,14 +49,19 @@ def test_sections_in_report_order(report):
     _, _, (sections, meta) = report
     keys = [s.key for s in sections]
     assert keys == [
-        "table1", "km-pfs", "km-pfs-table", "km-pfs-at-risk", "km-os", "km-os-table", "km-os-at-risk",
-        "subgroups", "forest-pfs", "forest-os", "response", "waterfall", "ae-summary", "discontinuation",
-        "biomarkers", "methods",
+        "table1", "km-pfs", "km-pfs-table", "km-pfs-risk", "km-os", "km-os-table", "km-os-risk",
+        "subgroups", "forest-pfs", "forest-os", "response-table", "waterfall", "ae-summary", "ae-terms",
+        "discontinuation", "biomarkers", "biomarkers-responders", "methods",
     ]
     kinds = {s.key: s.kind for s in sections}
     assert kinds["km-pfs"] == kinds["forest-os"] == kinds["waterfall"] == "figure"
-    assert kinds["table1"] == kinds["subgroups"] == kinds["response"] == "table"
+    assert kinds["table1"] == kinds["subgroups"] == kinds["response-table"] == "table"
     assert kinds["methods"] == "text"
+    # The default deck: <= 15 slides with the title; the long tables stay in the HTML and XLSX.
+    assert [s.key for s in deck_sections(sections)] == [
+        "table1", "km-pfs", "km-os", "forest-pfs", "forest-os", "response-table", "waterfall", "ae-summary",
+        "discontinuation", "methods",
+    ]
 
 
 def test_meta_has_n_of_n_and_filters(report):
@@ -85,32 +95,32 @@ def test_km_numbers_are_the_cores_and_lifelines(report):
                 median = (flat[0] + later[0]) / 2 if len(later) else math.inf
             expected = "not reached" if math.isinf(median) else f"{median:.1f}"
             assert median_text.startswith(expected)
-        # The figure's annotation carries the p-value, equal to lifelines' log-rank test.
+        # The figure's subtitle carries the p-value, equal to lifelines' log-rank test.
         lr = multivariate_logrank_test(subset[tcol], line, subset[ecol])
         fig = by_key[f"km-{endpoint.lower()}"].figure
-        annotations = " ".join(a.text for a in fig.layout.annotations)
-        assert format_p(lr.p_value) in annotations
+        assert format_p(lr.p_value) in fig.layout.title.subtitle.text
         assert format_p(lr.p_value) in by_key[f"km-{endpoint.lower()}"].notes[0]
-        at_risk = by_key[f"km-{endpoint.lower()}-at-risk"].table
+        at_risk = by_key[f"km-{endpoint.lower()}-risk"].table
         assert at_risk.to_numpy().tolist() == core.at_risk.to_numpy().tolist()
 
 
 def test_subgroup_section_uses_the_chosen_options(seed):
     cohort, _ = seed
     result = apply_filters(cohort, FilterState())
-    options = ReportOptions(subgroup_variables=("sex", "line_2"), adjust="bh", subgroup_test="breslow")
+    options = ReportOptions(subgroups=SubgroupOptions(variables=("sex", "line_2"), adjust="bh", test="breslow"))
     sections, _ = collect_report(result, options)
     section = next(s for s in sections if s.key == "subgroups")
-    expected = subgroup_table(cohort, groupings=["sex", "line_2"], test="breslow", adjust="bh").display()
-    pd.testing.assert_frame_equal(section.table.reset_index(drop=True), expected.reset_index(drop=True))
-    assert "p (Benjamini-Hochberg)" in section.table.columns
-    assert section.notes[0].startswith("4 tests in this table")
+    core = subgroup_table(cohort, groupings=["sex", "line_2"], test="breslow", adjust="bh")
+    shown = section.table[section.table["p"] != ""]
+    assert shown["p"].tolist() == [p_value_text(p) for p in core.tests["p_value"]]
+    assert shown["p (Benjamini-Hochberg-adjusted)"].tolist() == [p_value_text(p) for p in core.tests["p_adjusted"]]
+    assert section.notes[0].startswith("4 tests in this table (Breslow")
 
 
 def test_hazard_ratio_forest_option(seed):
     cohort, _ = seed
     result = apply_filters(cohort, FilterState())
-    sections, _ = collect_report(result, ReportOptions(subgroup_variables=("sex",), forest_kind="hr"))
+    sections, _ = collect_report(result, ReportOptions(subgroups=SubgroupOptions(variables=("sex",), forest_kind="hr")))
     forest = next(s for s in sections if s.key == "forest-os")
     assert forest.figure.layout.xaxis.type == "log" and "hazard ratio" in forest.figure.layout.title.text.lower()
 
@@ -118,12 +128,12 @@ def test_hazard_ratio_forest_option(seed):
 def test_response_section_follows_denominator(seed):
     cohort, _ = seed
     result = apply_filters(cohort, FilterState())
-    for den, total in (("evaluable", 64), ("all", 72)):
-        sections, _ = collect_report(result, ReportOptions(denominator=den, response_by="regimen_class"))
-        response = next(s for s in sections if s.key == "response")
+    for den, header, total in (("evaluable", "Evaluable (CR+PR+SD+PD)", 64), ("all", "All treated", 72)):
+        sections, _ = collect_report(result, ReportOptions(response=ResponseOptions(denominator=den, by="regimen_class")))
+        response = next(s for s in sections if s.key == "response-table")
         row = response.table.set_index("Regimen class").loc["Total"]
-        assert row["Denominator"] == total  # the seed: 64 evaluable of 72 treated
-        assert response.title == "Best response by Regimen class"
+        assert row[header] == total  # the seed: 64 evaluable of 72 treated
+        assert response.title == "Best response by regimen class"
 
 
 def test_missing_data_becomes_notes_not_errors(seed):
@@ -133,7 +143,8 @@ def test_missing_data_becomes_notes_not_errors(seed):
     by_key = {s.key: s for s in sections}
     assert "no best-response data" in by_key["response"].text
     assert "waterfall" not in by_key
-    assert by_key["ae-summary"].text.startswith("Not available for this selection:")
+    assert "ae-summary" not in by_key  # the safety view says why instead of drawing the table
+    assert any(n.startswith("Adverse events: not available for this file.") for n in by_key["discontinuation"].notes)
     methods = by_key["methods"].text
     assert "Clopper-Pearson" not in methods  # no response analysis, so the paragraph does not claim one
 
@@ -163,30 +174,15 @@ def test_data_quality_sections(tmp_path):
     assert (by_key["quality-issues"].table["patient_id"] == "P2").any()
 
 
-def test_options_from_page_state():
-    state = {
-        "surv_group": "histotype", "surv_test": "peto", "surv_ci": "spss", "surv_bands": True, "surv_strata": True,
-        "surv_min": 3, "sg_adjust": "none", "sg_vars": ["sex", "line"], "sg_test": "breslow", "sg_ci": "log",
-        "sg_min": 4, "sg_forest_kind": "hr", "resp_by": "regimen", "resp_den": "all", "resp_outcome": "best_response",
-        "cohort_by": "sex", "line_cut": 4, "present": True, "unrelated": "ignored",
-    }
-    o = options_from_state(state)
-    assert (o.survival_grouping, o.test, o.conf_type, o.show_ci, o.stratify_by_center, o.min_group_size) == ("histotype", "peto", "spss", True, True, 3)
-    assert (o.adjust, o.subgroup_variables, o.subgroup_test, o.subgroup_conf_type, o.subgroup_min_group_size, o.forest_kind) == ("none", ("sex", "line"), "breslow", "log", 4, "hr")
-    assert (o.response_by, o.denominator, o.outcome, o.table1_by, o.line_cut, o.presentation) == ("regimen", "all", "best_response", "sex", 4, True)
-    assert options_from_state({}) == ReportOptions()
-    assert options_from_state({"surv_group": None}).survival_grouping is None
-    assert options_from_state({"surv_group": "all"}).survival_grouping is None
-    assert options_from_state({"surv_test": "peto"}, test="breslow").test == "breslow"
-
-
-@pytest.mark.parametrize(("kw", "match"), [
-    ({"test": "cox"}, "survival test"), ({"adjust": "bonferroni"}, "multiplicity"), ({"survival_grouping": "eye_colour"}, "survival grouping"),
-    ({"response_by": "shoe_size"}, "response grouping"), ({"min_group_size": 0}, "at least 1"), ({"forest_kind": "bars"}, "forest"),
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: SurvivalOptions(test="cox"), "test"), (lambda: SubgroupOptions(adjust="bonferroni"), "multiplicity"),
+    (lambda: SurvivalOptions(grouping="eye_colour"), "grouping"), (lambda: ResponseOptions(by="shoe_size"), "response grouping"),
+    (lambda: SurvivalOptions(min_group_size=0), "at least 1"), (lambda: SubgroupOptions(forest_kind="bars"), "forest"),
+    (lambda: ReportOptions(survival="histotype"), "SurvivalOptions"), (lambda: ReportOptions(line_cut=1), "cut"),
 ])
-def test_bad_options_are_plain_errors(kw, match):
-    with pytest.raises(ReportOptionError, match=match):
-        ReportOptions(**kw)
+def test_bad_options_are_plain_errors(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
 
 
 def test_collect_needs_a_filter_result(seed):

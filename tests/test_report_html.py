@@ -17,6 +17,8 @@ from sarcoma.report.collect import ReportOptions, collect_report
 from sarcoma.report.exports import find_browser
 from sarcoma.report.html_report import html_report
 from sarcoma.synthetic_seed import build_seed_cohort
+from sarcoma.views.cohort import CohortOptions
+from sarcoma.views.survival import SurvivalOptions
 
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = '<img src=x onerror="alert(2)">'
@@ -61,7 +63,7 @@ def evil_report():
     cohort["histotype"] = cohort["histotype"].astype(object)
     cohort.loc[responder, "histotype"] = EVIL  # Table 1, response table, subgroup table and forest labels
     result = apply_filters(cohort, FilterState(centers=(EVIL_IMG, "Centre B (synthetic)", "Centre C (synthetic)", "Centre D (synthetic)")))
-    options = ReportOptions(survival_grouping="line_2", table1_by="center")
+    options = ReportOptions(survival=SurvivalOptions(grouping="line_2"), table1=CohortOptions(by="center"))
     report = collect_report(result, options, cohort_name=f"{EVIL}.csv", file_name=f"{EVIL}.csv")
     html = html_report(*report)
     scan = Scan()

@@ -22,6 +22,9 @@ from sarcoma.report.methods import (
 )
 from sarcoma.subgroups import ADJUSTMENTS, subgroup_table
 from sarcoma.synthetic_seed import build_seed_cohort
+from sarcoma.views.response import ResponseOptions
+from sarcoma.views.subgroups import SubgroupOptions
+from sarcoma.views.survival import SurvivalOptions
 
 VERSIONS = {"Python": "3.11.9", "sarcoma-ici-explorer": "9.9.9", "numpy": "1.0", "scipy": "2.0", "pandas": "3.0", "lifelines": "4.0"}
 
@@ -191,7 +194,10 @@ def test_invalid_options_are_plain_errors(kw, match):
 def test_report_paragraph_matches_what_the_report_computed():
     cohort, _ = build_seed_cohort()
     result = apply_filters(cohort, FilterState(histotypes=("UPS", "LMS", "LPS", "Other")))
-    options = ReportOptions(survival_grouping="line_2", test="breslow", conf_type="spss", adjust="bh", denominator="all", stratify_by_center=True)
+    options = ReportOptions(
+        survival=SurvivalOptions(grouping="line_2", test="breslow", conf_type="spss", stratify=True),
+        subgroups=SubgroupOptions(adjust="bh"), response=ResponseOptions(denominator="all"),
+    )
     sections, _ = collect_report(result, options)
     methods = next(s.text for s in sections if s.key == "methods")
     # Independent count of the family of tests: the subgroup table on the same subset.

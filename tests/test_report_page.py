@@ -1,5 +1,5 @@
-"""The Report page (Streamlit AppTest): it runs, shows the methods paragraph of the options in
-use (taken from the other pages' widget state, changeable on the page) and offers the downloads."""
+"""The Report page (Streamlit AppTest): it runs, shows the methods paragraph of the options the
+other pages last used and offers the downloads and the deck's slide picker."""
 
 import threading
 from pathlib import Path
@@ -25,29 +25,28 @@ def app():
     stop_static_export()
 
 
-def test_page_follows_other_pages_choices_and_its_own_widgets(app):
-    # What the Survival and Response pages would have left in the session.
-    app.session_state["surv_group"] = "histotype"
-    app.session_state["surv_test"] = "peto"
-    app.session_state["resp_den"] = "all"
+def test_page_shows_what_the_other_pages_show(app):
+    """The report is built from the options each page last used (no widget keys copied)."""
+    app.switch_page("pages/survival.py")
+    app.run()
+    app.selectbox(key="surv_group").set_value("histotype").run()
+    app.selectbox(key="surv_test").set_value("peto").run()
+    app.switch_page("pages/response.py")
+    app.run()
+    app.radio(key="resp_den").set_value("all").run()
     app.switch_page("pages/report.py")
     app.run()
     assert not app.exception
     methods = app.code[0].value
-    assert "compared by Histotype with the Peto-Peto test" in methods
+    assert "compared by Histotype with the Peto-Peto (SAS/K&M) test" in methods or "compared by Histotype with the Peto-Peto test" in methods
     assert "over all treated patients" in methods
     assert "All 72 patients in the dataset" in methods
 
     labels = [b.label for b in app.get("download_button")]
-    assert labels[:3] == ["Download the HTML report", "Download the PowerPoint deck", "Download every table (one XLSX workbook)"]
+    assert labels[:3] == ["Download the PowerPoint deck", "Download the HTML report (everything)", "Download every table (one XLSX workbook)"]
     assert labels.count("PNG") == labels.count("SVG") == labels.count("PDF") >= 4  # KM PFS/OS, forests, waterfall
     assert labels.count("CSV") == labels.count("XLSX") >= 6
-
-    app.selectbox(key="rep_group").set_value("line_2")
-    app.selectbox(key="rep_test").set_value("breslow")
-    app.selectbox(key="rep_adjust").set_value("bh")
-    app.run()
-    assert not app.exception
-    methods = app.code[0].value
-    assert "compared by Line of therapy (1-2 vs ≥3) with the Breslow (generalised Wilcoxon) test" in methods
-    assert "Benjamini-Hochberg" in methods and "Peto" not in methods
+    # The deck's slides, in order, are a choice of their own (and go into the URL).
+    assert app.multiselect(key="rep_deck").value[:3] == ["table1", "km-pfs", "km-os"]
+    app.multiselect(key="rep_deck").set_value(["km-os", "table1"]).run()
+    assert app.query_params["deck"] == "km-os,table1"

@@ -2,13 +2,14 @@
 methods paragraph. UI-free: the Report page only calls these functions."""
 
 from sarcoma.report.collect import (
+    DEFAULT_DECK,
     Report,
     ReportMeta,
     ReportOptionError,
     ReportOptions,
     Section,
     collect_report,
-    options_from_state,
+    deck_sections,
     report_file_name,
 )
 from sarcoma.report.exports import (
@@ -47,14 +48,15 @@ __all__ = [
     "ReportOptionError",
     "ReportOptions",
     "Section",
+    "DEFAULT_DECK",
     "collect_report",
+    "deck_sections",
     "export_figure",
     "export_table",
     "find_browser",
     "html_report",
     "methods_paragraph",
     "neutralise_cell",
-    "options_from_state",
     "pptx_report",
     "report_file_name",
     "software_versions",

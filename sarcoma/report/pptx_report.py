@@ -1,9 +1,12 @@
 """The report as a PowerPoint deck for the tumour board (python-pptx).
 
-A title slide (cohort, selection, n, date), then one slide per figure (a PNG from Plotly's static
-export, sized to fit) and per table (a native, editable PowerPoint table; long tables continue
-over as many slides as needed, header repeated), then the methods paragraph. Notes under a
-figure or table go into the slide's speaker notes and, briefly, under the content.
+A title slide (cohort, selection, n, date), then the chosen sections in the chosen order
+(default `DEFAULT_DECK`: at most 15 slides): one slide per figure (a PNG from Plotly's static
+export, as wide as the slide allows at the figure's own height, so risk-table rows are never
+squeezed) and per table (a native, editable PowerPoint table; a table's slide version, e.g.
+Table 1 as two summaries, and long tables continue with the header repeated), then the methods.
+Every text on a slide is at least 14 pt, readable from the back of a room; the full notes of a
+section go into the slide's speaker notes.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
-from sarcoma.report.collect import ReportMeta, Section, display_frame
+from sarcoma.report.collect import DEFAULT_DECK, ReportMeta, Section, deck_sections, display_frame
 from sarcoma.report.exports import export_figure, figure_size
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)  # 16:9
 MARGIN = Inches(0.4)
 TITLE_H = Inches(0.9)
 CAPTION_H = Inches(0.6)
-TABLE_FONT = 11  # points
+MIN_FONT = 14  # points: nothing smaller on a slide
+TABLE_FONT = MIN_FONT
+TEXT_FONT = 18
+TEXT_CHARS_PER_SLIDE = 1500  # at 18 pt on a 16:9 slide; longer text continues on the next slide
 HEADER_FILL = RGBColor(0xE3, 0xEC, 0xF5)
 PPTX_DPI = 200  # plenty for a projector; 300 dpi PNGs only make the deck heavier
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -64,8 +70,15 @@ def _notes(slide, section: Section) -> None:
 
 
 def _caption(section: Section) -> str:
-    first = next((n for n in section.notes if n), "")
-    return first if len(first) <= 220 else first[:217] + "..."
+    first = next((n for n in (*section.caption, *section.notes) if n), "")
+    return first if len(first) <= 180 else first[:177] + "..."
+
+
+def export_size(figure, avail_w: int, avail_h: int) -> tuple[int, int]:
+    """Pixels to export a figure at: its own height, and as wide as the slide area's shape
+    allows, so the picture fills the slide without squeezing rows."""
+    w_px, h_px = figure_size(figure)
+    return max(w_px, int(h_px * avail_w / avail_h)), h_px
 
 
 def _figure_slide(prs: Presentation, section: Section, png: bytes) -> None:
@@ -74,13 +87,13 @@ def _figure_slide(prs: Presentation, section: Section, png: bytes) -> None:
     top = MARGIN + TITLE_H
     avail_w = SLIDE_W - 2 * MARGIN
     avail_h = SLIDE_H - top - MARGIN - (CAPTION_H if caption else 0)
-    w_px, h_px = figure_size(section.figure)
+    w_px, h_px = export_size(section.figure, avail_w, avail_h)
     scale = min(avail_w / w_px, avail_h / h_px)  # keep the aspect ratio
     width, height = int(w_px * scale), int(h_px * scale)
     left = int((SLIDE_W - width) / 2)
     slide.shapes.add_picture(io.BytesIO(png), left, top, width=width, height=height)
     if caption:
-        _text_box(slide, caption, MARGIN, top + height + Inches(0.05), avail_w, CAPTION_H, 12)
+        _text_box(slide, caption, MARGIN, top + height + Inches(0.05), avail_w, CAPTION_H, MIN_FONT)
     _notes(slide, section)
 
 
@@ -135,7 +148,12 @@ def paginate_rows(header: list[str], rows: list[list[str]], widths: list[int], a
 
 
 def _table_slides(prs: Presentation, section: Section) -> int:
-    header, rows = display_frame(section.table)
+    tables = section.deck_tables or (section.table,)
+    return sum(_one_table_slides(prs, section, table, part=(i, len(tables))) for i, table in enumerate(tables))
+
+
+def _one_table_slides(prs: Presentation, section: Section, frame, part: tuple[int, int] = (0, 1)) -> int:
+    header, rows = display_frame(frame)
     if not header:  # a table without columns has nothing to draw
         _text_slide(prs, Section(section.key, section.chapter, section.title, text="(empty table)", notes=section.notes))
         return 1
@@ -143,11 +161,15 @@ def _table_slides(prs: Presentation, section: Section) -> int:
     top = MARGIN + TITLE_H
     avail_w = SLIDE_W - 2 * MARGIN
     avail_h = SLIDE_H - top - MARGIN - (CAPTION_H if caption else 0)
-    font = TABLE_FONT if len(header) <= 8 else 9
+    font = TABLE_FONT
     widths = _column_widths(header, rows, avail_w)
     pages = paginate_rows(header, rows, widths, avail_h, font)
-    for i, chunk in enumerate(pages):
-        title = section.title if len(pages) == 1 else f"{section.title} ({i + 1}/{len(pages)})"
+    if part[1] > 1:  # a table shown as several summaries: number them like continuation slides
+        pages = [(p, f"{section.title} ({part[0] + 1}/{part[1]})") for p in pages]
+    else:
+        pages = [(p, section.title) for p in pages]
+    for i, (chunk, base) in enumerate(pages):
+        title = base if len(pages) == 1 else f"{base} (continued {i + 1}/{len(pages)})"
         slide = _title_only(prs, title)
         height = int(sum(_row_height(r, widths, font) for r in [header, *chunk]))
         shape = slide.shapes.add_table(len(chunk) + 1, len(header), MARGIN, top, avail_w, min(height, avail_h))
@@ -170,17 +192,28 @@ def _table_slides(prs: Presentation, section: Section) -> int:
                     cell.fill.solid()
                     cell.fill.fore_color.rgb = HEADER_FILL
         if caption and i == len(pages) - 1:
-            _text_box(slide, caption, MARGIN, SLIDE_H - MARGIN - CAPTION_H, avail_w, CAPTION_H, 12)
+            _text_box(slide, caption, MARGIN, SLIDE_H - MARGIN - CAPTION_H, avail_w, CAPTION_H, MIN_FONT)
         _notes(slide, section)
     return len(pages)
 
 
-def _text_slide(prs: Presentation, section: Section) -> None:
-    slide = _title_only(prs, section.title)
+def _text_slide(prs: Presentation, section: Section) -> int:
+    """The text at 18 pt, continued over slides at sentence ends (never a smaller font)."""
     text = "\n".join(x for x in [section.text, *section.notes] if x)
-    size = 18 if len(text) < 600 else 14 if len(text) < 1500 else 12 if len(text) < 2600 else 10
+    chunks, current = [], ""
+    for sentence in re.split(r"(?<=[.;])\s+", text):
+        if current and len(current) + len(sentence) + 1 > TEXT_CHARS_PER_SLIDE:
+            chunks.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    chunks.append(current)
     top = MARGIN + TITLE_H
-    _text_box(slide, text, MARGIN, top, SLIDE_W - 2 * MARGIN, SLIDE_H - top - MARGIN, size)
+    for i, chunk in enumerate(chunks):
+        title = section.title if len(chunks) == 1 else f"{section.title} ({i + 1}/{len(chunks)})"
+        slide = _title_only(prs, title)
+        _text_box(slide, chunk, MARGIN, top, SLIDE_W - 2 * MARGIN, SLIDE_H - top - MARGIN, TEXT_FONT)
+    return len(chunks)
 
 
 def _title_slide(prs: Presentation, meta: ReportMeta) -> None:
@@ -194,7 +227,14 @@ def _title_slide(prs: Presentation, meta: ReportMeta) -> None:
     lines = ["Selection:", *meta.filter_lines()]
     if meta.file_name:
         lines.append(f"File: {meta.file_name}")
-    _text_box(slide, "\n".join(lines), Inches(1.0), Inches(5.0), SLIDE_W - Inches(2.0), Inches(2.0), 14)
+    _text_box(slide, "\n".join(lines), Inches(1.0), Inches(5.0), SLIDE_W - Inches(2.0), Inches(2.0), MIN_FONT)
+
+
+def figure_png(section: Section, dpi: int = PPTX_DPI) -> bytes:
+    """A figure section as the PNG its slide shows (sized by `export_size`)."""
+    avail_w, avail_h = SLIDE_W - 2 * MARGIN, SLIDE_H - 2 * MARGIN - TITLE_H - CAPTION_H
+    width, height = export_size(section.figure, avail_w, avail_h)
+    return export_figure(section.figure, "png", width=width, height=height, dpi=dpi)
 
 
 def pptx_report(
@@ -203,16 +243,17 @@ def pptx_report(
     *,
     dpi: int = PPTX_DPI,
     render: Callable[[Section], bytes] | None = None,
+    deck: Sequence[str] | None = DEFAULT_DECK,
 ) -> bytes:
-    """The report as .pptx bytes. `render` turns a figure section into PNG bytes (default:
-    Plotly's static export at `dpi`); sections with `in_slides=False` are left out."""
-    render = render or (lambda s: export_figure(s.figure, "png", dpi=dpi))
+    """The report as .pptx bytes: the title slide, then the sections named in `deck`, in that
+    order (None: every section meant for slides). `render` turns a figure section into PNG bytes
+    (default: `figure_png` at `dpi`; the page passes a cached one)."""
+    render = render or (lambda s: figure_png(s, dpi))
+    chosen = deck_sections(sections, deck) if deck is not None else [s for s in sections if s.in_slides]
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
     _title_slide(prs, meta)
-    for section in sections:
-        if not section.in_slides:
-            continue
+    for section in chosen:
         if section.kind == "figure":
             _figure_slide(prs, section, render(section))
         elif section.kind == "table":

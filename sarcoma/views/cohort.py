@@ -18,6 +18,12 @@ TESTS_SENTENCE = (
 )
 
 
+DECK_VARIABLES: tuple[tuple[str, ...], ...] = (
+    ("sex", "age", "disease_stage", "line_of_therapy"),
+    ("histotype",),
+)
+
+
 @dataclass(frozen=True)
 class CohortOptions:
     by: str | None = None  # a baseline grouping key, or None for the whole selection
@@ -37,9 +43,11 @@ def cohort_view(cohort: pd.DataFrame, options: CohortOptions, ctx: ViewContext) 
         by = None
     table = characteristics_table(cohort, by=by, line_cut=ctx.line_cut)
     title = "Patient characteristics" + (f" by {groupings[by].label.lower()}" if by else "")
+    # Slides at a readable size hold ~16 rows: the seed's key characteristics, then histotypes.
+    deck = tuple(characteristics_table(cohort, by=by, variables=variables, line_cut=ctx.line_cut) for variables in DECK_VARIABLES)
     return View(
         key="table1", chapter="Patients", title=title,
-        tables=(TableBlock("table1", f"{title} (n = {len(cohort)})", table),),
+        tables=(TableBlock("table1", f"{title} (n = {len(cohort)})", table, deck=deck),),
         notes=("Categorical variables: n (% of all patients in the column); continuous: median (min–max).",),
         warnings=tuple(warnings), methods=TESTS_SENTENCE if by else "", options=options,
         facts={"table1_by_label": groupings[by].label if by else None},

@@ -29,20 +29,21 @@ class FigureBlock:
 class TableBlock:
     """A display table (cells already formatted as the reader sees them).
 
-    `deck` is the version a slide shows when the full table would not fit a slide (e.g. the
-    subgroup table's tested rows only); the full table goes to the HTML report and the XLSX."""
+    `deck` holds the version slides show when the full table would not fit a slide (Table 1 as
+    two summary slides, the subgroup table's tested rows); the full table goes to the HTML
+    report and the XLSX."""
 
     key: str
     title: str
     table: pd.DataFrame
     notes: tuple[str, ...] = ()
-    deck: pd.DataFrame | None = None
+    deck: tuple[pd.DataFrame, ...] = ()
     in_deck: bool = True
     on_page: bool = True  # False when the page shows it another way (the risk table under a figure)
 
     @property
-    def for_deck(self) -> pd.DataFrame:
-        return self.table if self.deck is None else self.deck
+    def for_deck_tables(self) -> tuple[pd.DataFrame, ...]:
+        return self.deck or (self.table,)
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,6 +21,9 @@ from sarcoma.views.model import FigureBlock, TableBlock, View
 from sarcoma.views.survival import GUARANTEE_TIME_WARNING, check_choice
 
 FOREST_KINDS = {"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}
+# The forest plot's variables unless the user picks others: the seed's baseline subgroups, which
+# keep the plot readable on one screen or slide (the table keeps every variable).
+DEFAULT_FOREST_VARIABLES: tuple[str, ...] = ("line_2", "histotype", "head_neck", "sex")
 FOOTNOTE_MARKS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -31,15 +34,16 @@ class SubgroupOptions:
     conf_type: str = "log-log"
     adjust: str = "holm"
     min_group_size: int = DEFAULT_MIN_GROUP
-    forest_endpoint: str = "PFS"
+    forest_endpoints: tuple[str, ...] = ("PFS",)  # one forest plot per endpoint (the report draws every one)
     forest_kind: str = "median"
-    forest_variables: tuple[str, ...] | None = None  # None: the same as the table
+    forest_variables: tuple[str, ...] | None = None  # None: DEFAULT_FOREST_VARIABLES among the table's
 
     def __post_init__(self) -> None:
         check_choice(self.test, [t for t in TESTS if t != "trend"], "subgroup test")
         check_choice(self.conf_type, CONF_TYPES, "confidence-interval method")
         check_choice(self.adjust, ADJUSTMENTS, "multiplicity adjustment")
-        check_choice(self.forest_endpoint, ENDPOINTS, "forest plot endpoint")
+        for endpoint in self.forest_endpoints:
+            check_choice(endpoint, ENDPOINTS, "forest plot endpoint")
         check_choice(self.forest_kind, FOREST_KINDS, "forest plot kind")
         groupings = make_groupings()
         for key in (*(self.variables or ()), *(self.forest_variables or ())):
@@ -69,14 +73,13 @@ def subgroup_view(cohort: pd.DataFrame, options: SubgroupOptions, ctx: ViewConte
              "report it" + ("" if options.adjust == "none" else f"; 'p ({adjusted}-adjusted)' corrects it for the {table.n_tests} tests shown") + ".",)
     if any(groupings[k].post_baseline for k in chosen):
         warnings.append(GUARANTEE_TIME_WARNING)
-    figures = ()
-    forest_vars = [k for k in (options.forest_variables if options.forest_variables is not None else chosen) if k in chosen]
-    if forest_vars and (table.rows["endpoint"] == options.forest_endpoint).any():
-        figures = (forest_block(table, cohort, options, forest_vars, ctx),)
-    deck = display[display["p"] != ""].drop(columns=["Note"])  # one row per test: fits a slide
+    forest_vars = [k for k in (options.forest_variables if options.forest_variables is not None else DEFAULT_FOREST_VARIABLES) if k in chosen]
+    figures = tuple(forest_block(table, cohort, options, endpoint, forest_vars, ctx) for endpoint in options.forest_endpoints
+                    if forest_vars and (table.rows["endpoint"] == endpoint).any())
+    deck = (display[display["p"] != ""].drop(columns=["Group", "n (events)", "Median (95% CI), months", "Note"]),)  # one row per test
     return View(
         key="subgroups", chapter="Subgroups", title=title, lines=lines,
-        tables=(TableBlock("subgroups", title, display, notes=tuple(footnotes), deck=deck),),
+        tables=(TableBlock("subgroups", title, display, notes=tuple(footnotes), deck=deck, in_deck=False),),
         figures=figures, warnings=tuple(warnings),
         notes=(f"Groups with fewer than {table.min_group_size} patients are drawn hollow in the forest plot and flagged in the notes.",),
         methods=(f"Kaplan-Meier medians with 95% CI ({CONF_TYPES[options.conf_type]}); groups compared with the "
@@ -119,8 +122,9 @@ def display_subgroup_table(table: SubgroupTable, options: SubgroupOptions) -> tu
     return out, footnotes
 
 
-def forest_block(table: SubgroupTable, cohort: pd.DataFrame, options: SubgroupOptions, variables: list[str], ctx: ViewContext) -> FigureBlock:
-    endpoint = ENDPOINTS[options.forest_endpoint]
+def forest_block(table: SubgroupTable, cohort: pd.DataFrame, options: SubgroupOptions, endpoint_key: str, variables: list[str],
+                 ctx: ViewContext) -> FigureBlock:
+    endpoint = ENDPOINTS[endpoint_key]
     notes: list[str] = []
     if options.forest_kind == "median":
         rows = table.rows[(table.rows["endpoint"] == endpoint.key) & table.rows["variable"].isin(variables)]
