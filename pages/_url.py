@@ -87,3 +87,21 @@ def multiselect(where, label: str, options: Sequence[Any], *, key: str, param: s
     value = where.multiselect(label, options, key=key, format_func=format_func, **_default(key, "default", list(default)), **kwargs)
     _publish(param, None if list(value) == list(default) else ",".join(map(str, value)))
     return list(value)
+
+
+def decimal(widget: Callable[..., Any], label: str, *, key: str, param: str, default: float, min_value: float,
+            max_value: float, **kwargs: Any) -> float:
+    """A number input or slider holding a decimal (a landmark, a horizon)."""
+    def parse(s: str) -> float | None:
+        try:
+            v = float(s)
+        except ValueError:
+            return None
+        return v if min_value <= v <= max_value else None
+
+    _restore(key, param, parse)
+    if key in st.session_state and not min_value <= st.session_state[key] <= max_value:
+        del st.session_state[key]  # a value from another selection that no longer fits: the default
+    value = widget(label, min_value=min_value, max_value=max_value, key=key, **_default(key, "value", default), **kwargs)
+    _publish(param, None if float(value) == default else f"{float(value):g}")
+    return float(value)

@@ -20,6 +20,14 @@ def p_value_text(p: float | None) -> str:
     return str(Decimal(repr(float(p))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Best response (CR/PR vs SD/PD)" -> "best response (CR/PR vs
+    SD/PD)"; only the first letter is lowered, and not for an acronym ("UPS", "ICI + TKI")."""
+    if len(label) > 1 and label[0].isupper() and not label[1].isupper():
+        return label[0].lower() + label[1:]
+    return label
+
+
 def decimal_text(value: float, digits: int) -> str:
     """`value` rounded half up to `digits` decimals (as SPSS and papers print), "" if missing."""
     if value is None or not math.isfinite(value):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sarcoma.formatting import in_sentence
 from sarcoma.schema import (
     BEST_RESPONSES,
     EVALUABLE_RESPONSES,
@@ -192,12 +193,12 @@ def why_not_grouped(cohort: pd.DataFrame, grouping: Grouping) -> str | None:
     try:
         labels = grouping.make(cohort)
     except KeyError:
-        return f"the file has no column for {grouping.label.lower()}"
+        return f"the file has no column for {in_sentence(grouping.label)}"
     levels = labels.dropna().unique()
     if len(levels) == 0:
-        return f"no patient in this selection has a recorded value for {grouping.label.lower()}"
+        return f"no patient in this selection has a recorded value for {in_sentence(grouping.label)}"
     if len(levels) == 1:
-        return f"every patient in this selection has the same {grouping.label.lower()} ({levels[0]})"
+        return f"every patient in this selection has the same {in_sentence(grouping.label)} ({levels[0]})"
     return None
 
 

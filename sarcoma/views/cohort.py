@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sarcoma.characteristics import characteristics_table
+from sarcoma.characteristics import available_variables, characteristics_table
+from sarcoma.formatting import in_sentence
 from sarcoma.groupings import make_groupings, why_not_grouped
 from sarcoma.views.context import ViewContext
 from sarcoma.views.model import TableBlock, View
@@ -42,9 +43,11 @@ def cohort_view(cohort: pd.DataFrame, options: CohortOptions, ctx: ViewContext) 
                         "It is shown again when the filters allow it.")
         by = None
     table = characteristics_table(cohort, by=by, line_cut=ctx.line_cut)
-    title = "Patient characteristics" + (f" by {groupings[by].label.lower()}" if by else "")
+    title = "Patient characteristics" + (f" by {in_sentence(groupings[by].label)}" if by else "")
     # Slides at a readable size hold ~16 rows: the seed's key characteristics, then histotypes.
-    deck = tuple(characteristics_table(cohort, by=by, variables=variables, line_cut=ctx.line_cut) for variables in DECK_VARIABLES)
+    present = set(available_variables(cohort))
+    deck = tuple(characteristics_table(cohort, by=by, variables=[v for v in variables if v in present], line_cut=ctx.line_cut)
+                 for variables in DECK_VARIABLES if any(v in present for v in variables))
     return View(
         key="table1", chapter="Patients", title=title,
         tables=(TableBlock("table1", f"{title} (n = {len(cohort)})", table, deck=deck),),

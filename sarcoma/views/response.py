@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sarcoma.formatting import p_value_text, percent_ci_text
+from sarcoma.formatting import in_sentence, p_value_text, percent_ci_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, make_groupings
 from sarcoma.plots import waterfall_figure
 from sarcoma.response import (
@@ -93,7 +93,7 @@ def association_line(label: str, assoc: AssociationResult) -> str:
 
 
 def response_view(cohort: pd.DataFrame, options: ResponseOptions, ctx: ViewContext) -> View:
-    title = f"Best response by {RESPONSE_GROUPINGS[options.by].lower()}"
+    title = f"Best response by {in_sentence(RESPONSE_GROUPINGS[options.by])}"
     if not has_response_data(cohort):
         return View("response", "Response", title, warnings=("This file has no best-response data, so response rates cannot be computed.",),
                     options=options)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from sarcoma.cox import univariable_cox
 from sarcoma.endpoints import ENDPOINTS
-from sarcoma.formatting import hr_text, p_value_text
+from sarcoma.formatting import hr_text, in_sentence, p_value_text
 from sarcoma.groupings import make_groupings, why_not_grouped
 from sarcoma.km_summary import CONF_TYPES, DEFAULT_MIN_GROUP, TESTS
 from sarcoma.plots import forest_figure
@@ -103,7 +103,7 @@ def display_subgroup_table(table: SubgroupTable, options: SubgroupOptions) -> tu
     for is_first, (endpoint, label, note) in zip(first, zip(rows["endpoint"], rows["variable_label"], t["note"], strict=True), strict=True):
         if is_first and isinstance(note, str) and note:
             mark = FOOTNOTE_MARKS[len(footnotes) % len(FOOTNOTE_MARKS)] * (1 + len(footnotes) // len(FOOTNOTE_MARKS))
-            footnotes.append(f"{mark}: {endpoint} by {label.lower()}: {note}.")
+            footnotes.append(f"{mark}: {endpoint} by {in_sentence(label)}: {note}.")
             marks.append(mark)
         else:
             marks.append("")
