@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test test-fast lint bench browser-deps clean
+.PHONY: run test test-fast lint bench browser-deps reference clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,6 +39,16 @@ test-fast: $(STAMP) lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# R's golden outputs (tests/reference/out/*.csv) from every script in tests/reference/ (common.R
+# is their shared helper). Needs R with the survival package: apt-get install r-base-core
+# r-cran-survival. The test suite itself only reads the saved CSVs.
+reference:
+	@command -v Rscript >/dev/null 2>&1 || { echo "Rscript not found: apt-get install r-base-core r-cran-survival"; exit 1; }
+	@for script in tests/reference/*.R; do \
+	  [ "$$script" = tests/reference/common.R ] && continue; \
+	  echo "Rscript $$script"; Rscript "$$script" || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .benchmarks test-output

@@ -43,11 +43,7 @@ if ui.enough_patients(result):
             st.markdown(res.test_label().replace("<br>", "  \n"))
         st.caption(res.methods_note())
         st.dataframe(res.display_table(), hide_index=True)
-        fu, lo, hi = res.follow_up
-        st.markdown(
-            f"**Median follow-up** (reverse Kaplan-Meier on overall survival): {ui.fmt_months(fu, lo, hi)} · "
-            f"analysed {res.n_analysed} of {res.n_subset} patients in the selection"
-        )
+        st.markdown(f"**{res.follow_up_text()}** · analysed {res.n_analysed} of {res.n_subset} patients in the selection")
         for ex in res.excluded:
             st.caption(f"Not in the curves: {ex.n} patient(s) — {ex.reason}.")
         if group_key and groupings[group_key].post_baseline:

@@ -32,15 +32,18 @@ TESTS = {
     "logrank": "Log-rank",
     "breslow": "Breslow (generalised Wilcoxon)",
     "tarone-ware": "Tarone-Ware",
-    "peto": "Peto-Peto",
+    "peto": "Peto-Peto (SAS/K&M)",
+    "fh-rho1": "Fleming-Harrington ρ=1 (R survdiff rho=1)",
     "trend": "Log-rank test for trend",
 }
 CONF_TYPES = {
     "log-log": "log-log transformed (Kalbfleisch-Prentice; lifelines/SAS default), median CI by Brookmeyer-Crowley",
     "log": "log transformed (R survfit default), median CI by Brookmeyer-Crowley",
     "plain": "plain (linear), median CI by Brookmeyer-Crowley",
-    "spss": "SPSS-compatible: median ± 1.96 × SE(median), SE by Collett's density-based formula",
+    "spss": "SPSS-compatible: median ± 1.96 × SE(median), SE by Collett's density-based formula (SPSS's rule; R's survfit reports the Brookmeyer-Crowley interval instead)",
 }
+# The reverse-KM follow-up always uses the default interval, whatever the page shows.
+FOLLOW_UP_CI = "95% CI by Brookmeyer-Crowley, log-log"
 DEFAULT_MIN_GROUP = 5
 
 
@@ -82,6 +85,7 @@ class GroupedSurvival:
     n_subset: int
     excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
     small_groups: tuple[str, ...] = ()
+    follow_up_km: KMResult | None = None  # the reverse-KM estimate behind `follow_up`
 
     @property
     def n_analysed(self) -> int:
@@ -96,6 +100,8 @@ class GroupedSurvival:
             text += " (stratified by centre)"
         elif self.test_note:  # e.g. stratification asked for but not possible: say so
             text += f"<br>{self.test_note}"
+        if self.test.no_comparison:
+            text += f"<br>{self.test.no_comparison_note()}"
         if self.small_groups:
             text += f"<br>⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
         return text
@@ -109,8 +115,30 @@ class GroupedSurvival:
     def methods_note(self) -> str:
         return (
             f"Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[self.conf_type]}. "
-            + (f"Groups compared with the {self.test_name.lower()} test." if self.test_name else "")
-        )
+            + (f"Groups compared with the {_test_phrase(self.test_name)}. " if self.test_name else "")
+            + " ".join(_median_rule_note(lv, c) for lv, c in self.curves.items() if c.median_rule == "midpoint")
+        ).strip()
+
+    def follow_up_text(self) -> str:
+        """The follow-up line: method, CI method, estimate (with 'not reached'/'not estimable')."""
+        if self.follow_up_km is None:
+            value = format_median(*self.follow_up)
+        else:
+            value = self.follow_up_km.median_text()
+        return f"Median follow-up (reverse Kaplan-Meier on overall survival; {FOLLOW_UP_CI}): {value} months"
+
+
+def _test_phrase(name: str) -> str:
+    # Keep software names (SAS, R) and symbols as written; only the leading word is lowered.
+    return f"{name[0].lower()}{name[1:]} test" if not name.endswith("test for trend") else name[0].lower() + name[1:]
+
+
+def _median_rule_note(level: str, km: KMResult) -> str:
+    who = "" if level == ALL else f" of {level}"
+    return (
+        f"Median{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
+        f"midpoint of that stretch, {km.median:.1f} (R's rule); SPSS and lifelines print {km.median_first:.1f}."
+    )
 
 
 def at_risk_times(max_time: float, step: float | None = None) -> list[float]:
@@ -209,27 +237,27 @@ def survival_by_group(
     elif grouping is not None:
         note = "Only one group in the current selection: no comparison possible."
 
-    follow = _follow_up(df) if follow_up and not summary_only else (math.nan,) * 3
+    fu_km = _follow_up(df) if follow_up and not summary_only else None
+    follow = (math.nan,) * 3 if fu_km is None else (fu_km.median, fu_km.median_lower, fu_km.median_upper)
     return GroupedSurvival(
         endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,
         at_risk=at_risk, test=result_test, test_name=test_name, test_note=note, conf_type=conf_type,
-        follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small,
+        follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small, follow_up_km=fu_km,
     )
 
 
-def _follow_up(df: pd.DataFrame) -> tuple[float, float, float]:
+def _follow_up(df: pd.DataFrame) -> KMResult | None:
     """Median follow-up of the selection by reverse Kaplan-Meier on OS (deaths censor, the alive
     are followed), as papers report it (the seed's 20.7 months), whichever endpoint is shown."""
     tcol, ecol = ENDPOINTS["OS"]
     if tcol not in df or ecol not in df:
-        return (math.nan,) * 3
+        return None
     t = pd.to_numeric(df[tcol], errors="coerce")
     e = pd.to_numeric(df[ecol], errors="coerce")
     ok = t.notna() & e.notna()
     if not ok.any():
-        return (math.nan,) * 3
-    fu = median_follow_up(t[ok].to_numpy(float), e[ok].to_numpy(int))
-    return fu.median, fu.median_lower, fu.median_upper
+        return None
+    return median_follow_up(t[ok].to_numpy(float), e[ok].to_numpy(int))
 
 
 def _scores(levels: list[str]) -> list[float]:
@@ -243,7 +271,7 @@ def _summary_table(curves: dict[str, KMResult], rate_times: Sequence[float], min
             "Group": lv,
             "n": c.n,
             "Events": c.n_events,
-            "Median (95% CI), months": format_median(c.median, c.median_lower, c.median_upper),
+            "Median (95% CI), months": c.median_text(),
             "median": c.median,
             "median_lower": c.median_lower,
             "median_upper": c.median_upper,

@@ -81,6 +81,8 @@ class RMSTEstimate:
     lower: float
     upper: float
     alpha: float = 0.05
+    # Why se = 0 (nothing varies before tau), for the note; "" when se > 0.
+    no_variance_reason: str = ""
 
     @property
     def rmtl(self) -> float:
@@ -117,7 +119,16 @@ def rmst_from_km(km: KMResult, tau: float, *, label: str = "All patients", alpha
     return RMSTEstimate(
         label=str(label), n=km.n, n_events=km.n_events, tau=tau, rmst=rmst, se=se,
         lower=rmst - z * se, upper=rmst + z * se, alpha=float(alpha),
+        no_variance_reason="" if se > 0 else _no_variance_reason(t, d, tau),
     )
+
+
+def _no_variance_reason(t: np.ndarray, d: np.ndarray, tau: float) -> str:
+    """The Greenwood terms vanish only when no event happens before tau, or every event before
+    tau took all patients still at risk (the curve fell straight to 0): say which."""
+    if not (d[t < tau] > 0).any():
+        return f"no event before {tau:g} months (the curve stays at 100%, RMST = τ)"
+    return "the curve fell straight to 0: everyone still at risk had the event at the same time"
 
 
 def _ends_with_event(km: KMResult) -> bool:
@@ -208,6 +219,17 @@ class RMSTDifference:
     def tau(self) -> float:
         return self.group.tau
 
+    @property
+    def no_test_note(self) -> str:
+        """Why there is no p-value (se = 0), in words; "" when there is one."""
+        if self.se > 0:
+            return ""
+        parts = [f"'{e.label}': {e.no_variance_reason}" for e in (self.group, self.reference)]
+        return (
+            "No p-value: the difference has no sampling variability up to τ — "
+            + "; ".join(parts) + "."
+        )
+
     def text(self, digits: int = 1) -> str:
         """Plain-language sentence for the page."""
         d = self.difference
@@ -216,6 +238,7 @@ class RMSTDifference:
             f"Within the first {self.tau:g} months, '{self.group.label}' patients had on average "
             f"{abs(d):.{digits}f} months {more} than '{self.reference.label}' patients "
             f"(difference {d:.{digits}f}, 95% CI {self.lower:.{digits}f} to {self.upper:.{digits}f}; {format_p(self.p_value)})."
+            + (f" {self.no_test_note}" if self.no_test_note else "")
         )
 
 
@@ -223,7 +246,7 @@ def _difference(a: RMSTEstimate, b: RMSTEstimate, alpha: float) -> RMSTDifferenc
     z = _z(alpha)
     diff = a.rmst - b.rmst
     se = math.sqrt(a.se**2 + b.se**2)
-    # se = 0 only when neither curve drops before tau: there is nothing to test.
+    # se = 0 only when neither curve varies before tau (see RMSTDifference.no_test_note).
     p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else math.nan
     return RMSTDifference(
         group=a, reference=b, difference=diff, se=se, lower=diff - z * se, upper=diff + z * se,
@@ -278,6 +301,8 @@ class RMSTTable:
             note = ""
             if lab in self.small_groups or (diff is not None and self.reference in self.small_groups):
                 note = f"group below {self.min_group_size} patients — p-value unreliable"
+            if diff is not None and diff.no_test_note:
+                note = f"{note}; {diff.no_test_note}" if note else diff.no_test_note
             rows.append(
                 {
                     "Group": lab,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sarcoma.cox import univariable_cox
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, make_groupings
-from sarcoma.km_summary import DEFAULT_MIN_GROUP, format_p, survival_by_group
+from sarcoma.km_summary import DEFAULT_MIN_GROUP, TESTS, format_p, survival_by_group
 from sarcoma.survival import adjust_pvalues
 
 ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
@@ -39,12 +39,14 @@ class SubgroupTable:
         first = ~df.duplicated(["endpoint", "variable"])
         t = self.tests.set_index(["endpoint", "variable"])
         keys = list(zip(df["endpoint"], df["variable"], strict=True))
+        # The test is named on the row of its p, so no p stands without its test.
+        df["Test"] = [t.loc[k, "test_text"] if f else "" for k, f in zip(keys, first, strict=True)]
         df["p"] = [format_p(t.loc[k, "p_value"]) if f else "" for k, f in zip(keys, first, strict=True)]
         df[f"p ({ADJUSTMENTS[self.adjust]})"] = [
             format_p(t.loc[k, "p_adjusted"]) if f else "" for k, f in zip(keys, first, strict=True)
         ]
         df["Note"] = [t.loc[k, "note"] if f else "" for k, f in zip(keys, first, strict=True)]
-        return df[["endpoint", "variable_label", "level", "n", "events", "median_text", "p", f"p ({ADJUSTMENTS[self.adjust]})", "Note"]].rename(
+        return df[["endpoint", "variable_label", "level", "n", "events", "median_text", "Test", "p", f"p ({ADJUSTMENTS[self.adjust]})", "Note"]].rename(
             columns={"endpoint": "Endpoint", "variable_label": "Variable", "level": "Group", "n": "n", "events": "Events", "median_text": "Median (95% CI), months"}
         )
 
@@ -94,6 +96,8 @@ def subgroup_table(
             tests.append(
                 {
                     "endpoint": endpoint, "variable": key, "variable_label": defs[key].label,
+                    "test": res.test_name or TESTS[test],
+                    "test_text": _test_text(res, test),
                     "statistic": res.test.statistic if res.test else np.nan,
                     "df": res.test.df if res.test else np.nan,
                     "p_value": res.test.p_value if res.test else np.nan,
@@ -102,7 +106,7 @@ def subgroup_table(
                     "note": "; ".join(notes),
                 }
             )
-    tests_df = pd.DataFrame(tests, columns=["endpoint", "variable", "variable_label", "statistic", "df", "p_value", "small_groups", "post_baseline", "note"])
+    tests_df = pd.DataFrame(tests, columns=["endpoint", "variable", "variable_label", "test", "test_text", "statistic", "df", "p_value", "small_groups", "post_baseline", "note"])
     p = tests_df["p_value"].to_numpy(float)
     computed = np.isfinite(p)
     adjusted = np.full(len(p), np.nan)
@@ -111,6 +115,13 @@ def subgroup_table(
     return SubgroupTable(
         rows=pd.DataFrame(rows), tests=tests_df, adjust=adjust, n_tests=int(computed.sum()), min_group_size=min_group_size
     )
+
+
+def _test_text(res, test: str) -> str:
+    """'Log-rank χ² = 3.21, df = 2', or 'Log-rank: not computed' (the note says why)."""
+    if res.test is None:
+        return f"{TESTS[test]}: not computed"
+    return f"{res.test_name} χ² = {res.test.statistic:.2f}, df = {res.test.df}"
 
 
 FOREST_KINDS = {"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 CONF_TYPES: tuple[str, ...] = ("log-log", "log", "plain", "spss")
-WEIGHTS: tuple[str, ...] = ("logrank", "breslow", "tarone-ware", "peto")
+WEIGHTS: tuple[str, ...] = ("logrank", "breslow", "tarone-ware", "peto", "fh-rho1")
 _WEIGHT_ALIASES = {
     "log-rank": "logrank",
     "mantel-cox": "logrank",
@@ -60,7 +60,13 @@ _WEIGHT_ALIASES = {
     "gehan-breslow": "breslow",
     "tarone": "tarone-ware",
     "peto-peto": "peto",
+    "fleming-harrington": "fh-rho1",
+    "rho1": "fh-rho1",
+    "survdiff-rho1": "fh-rho1",
 }
+# Relative tolerance for the rank of the (diagonally scaled) log-rank variance matrix: an
+# eigenvalue below it is rounding, not information (R's coxph uses eps^0.75 for Cholesky).
+_RANK_TOL = np.finfo(float).eps ** 0.75
 _ADJUST = ("holm", "bh", "none")
 # R's quantile.survfit tolerance for "the curve equals 0.5 exactly".
 _TOL = math.sqrt(np.finfo(float).eps)
@@ -203,6 +209,28 @@ class KMResult:
     median_se: float
     conf_type: str
     alpha: float
+    # First time S(t) <= 0.5: the median SPSS and lifelines print. It differs from `median`
+    # only when S(t) = 0.5 exactly over a flat stretch (R's midpoint rule, see `median_rule`).
+    median_first: float = math.nan
+    # Why a median limit is NaN: "not reached" (the band stays above 0.5 wherever it is
+    # defined) or "not estimable" (the interval cannot be computed: SE undefined, e.g. n = 1).
+    median_lower_missing: str = "not reached"
+    median_upper_missing: str = "not reached"
+
+    @property
+    def median_rule(self) -> str:
+        """"midpoint" when S(t) = 0.5 exactly over a flat and R's midpoint was used (SPSS
+        prints the start of the flat, `median_first`), else "first" (or "" if not reached)."""
+        if math.isnan(self.median):
+            return ""
+        return "first" if self.median == self.median_first else "midpoint"
+
+    def median_text(self, digits: int = 1) -> str:
+        """'4.6 (3.2-5.9)', saying 'not reached' or 'not estimable' for a missing limit."""
+        return format_median(
+            self.median, self.median_lower, self.median_upper, digits,
+            lower_missing=self.median_lower_missing, upper_missing=self.median_upper_missing,
+        )
 
     def survival_at(self, t: float | Sequence[float] | np.ndarray) -> SurvivalAt:
         """S(t) and its pointwise CI at time(s) `t` (right-continuous step function).
@@ -407,9 +435,17 @@ def kaplan_meier(
     if conf_type == "spss":
         median_lower = median - z * median_se
         median_upper = median + z * median_se
+        # SPSS's interval needs the median and its SE: without them it is not computable.
+        why = "not reached" if math.isnan(median) else "not estimable"
+        lower_missing = upper_missing = why
     else:
         median_lower = _quantile_time(times, lower, xmax)
         median_upper = _quantile_time(times, upper, xmax)
+        lower_missing, upper_missing = _missing_reason(lower), _missing_reason(upper)
+    median_first = math.nan
+    at_or_below = np.flatnonzero(surv <= 0.5 + _TOL)
+    if at_or_below.size:
+        median_first = float(times[at_or_below[0]])
 
     return KMResult(
         time=times,
@@ -428,7 +464,18 @@ def kaplan_meier(
         median_se=median_se,
         conf_type=conf_type,
         alpha=float(alpha),
+        median_first=median_first,
+        median_lower_missing=lower_missing,
+        median_upper_missing=upper_missing,
     )
+
+
+def _missing_reason(band: np.ndarray) -> str:
+    """Why a band never reaching 0.5 leaves the limit missing: it stays above 0.5 through
+    follow-up ("not reached"), or it is undefined where the curve drops to 0 (S = 0 has no
+    Greenwood SE: a single patient, or the last patients all having the event), so the
+    limit cannot be computed ("not estimable")."""
+    return "not estimable" if np.isnan(band[-1]) else "not reached"
 
 
 def median_follow_up(
@@ -443,13 +490,31 @@ def median_follow_up(
     return kaplan_meier(t, ~e, conf_type=conf_type, alpha=alpha)
 
 
-def format_median(value: float, lower: float, upper: float, digits: int = 1) -> str:
-    """'4.6 (3.2-5.9)'; NaN (median or limit not reached) reads 'not reached'."""
+def format_median(
+    value: float,
+    lower: float,
+    upper: float,
+    digits: int = 1,
+    *,
+    lower_missing: str = "not reached",
+    upper_missing: str = "not reached",
+) -> str:
+    """'4.6 (3.2-5.9)'; a NaN median reads 'not reached', a NaN limit `lower_missing` /
+    `upper_missing` ('not reached' or 'not estimable', see `KMResult.median_text`). Two
+    limits missing for the same reason are said once: '5.0 (not estimable)'."""
 
-    def fmt(x: float) -> str:
-        return "not reached" if x is None or math.isnan(x) else f"{x:.{digits}f}"
+    def fmt(x: float, missing: str) -> str:
+        return missing if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
-    return f"{fmt(value)} ({fmt(lower)}-{fmt(upper)})"
+    def gone(x: float) -> bool:
+        return x is None or math.isnan(x)
+
+    median = fmt(value, "not reached")
+    if gone(lower) and gone(upper) and lower_missing == upper_missing:
+        if lower_missing == "not reached" and gone(value):
+            return "not reached"
+        return f"{median} ({lower_missing})"
+    return f"{median} ({fmt(lower, lower_missing)}-{fmt(upper, upper_missing)})"
 
 
 # --------------------------------------------------------------------------- log-rank family
@@ -477,6 +542,20 @@ class LogRankResult:
     stratified: bool
     test: str = "overall"
     scores: np.ndarray | None = None
+    # Groups never at risk together with another group at an event time (e.g. a regimen used
+    # by one centre only, with centre strata): they add nothing to the statistic or the df.
+    no_comparison: tuple = ()
+
+    def no_comparison_note(self) -> str | None:
+        """Plain-language note naming the groups that contribute no comparison, if any."""
+        if not self.no_comparison:
+            return None
+        names = ", ".join(str(g) for g in self.no_comparison)
+        where = "in its stratum" if self.stratified else "at the event times"
+        return (
+            f"No comparison for {names}: never at risk together with another group {where} "
+            f"(e.g. alone at risk), so it adds nothing to the test; df = {self.df}."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Per-group table: n, observed and expected events."""
@@ -548,22 +627,71 @@ def _logrank_parts(t, e, g, n_groups, s):
             w = n_t
         elif weights == "tarone-ware":
             w = np.sqrt(n_t)
-        else:
+        elif weights == "peto":
             # Peto-Peto: S~(t) = prod_{t_j <= t} (1 - d_j / (n_j + 1)) of the pooled sample
-            # within each stratum, evaluated at t itself (lifelines' and SAS's definition).
-            logf = np.cumsum(np.log1p(-d_t / (n_t + 1)))
-            first = np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]])
-            offset = np.r_[0.0, logf][first]
-            w = np.exp(logf - np.repeat(offset, np.diff(np.r_[first, logf.size])))
+            # within each stratum, evaluated at t itself (Klein & Moeschberger 7.3, SAS
+            # LIFETEST TEST=PETO, lifelines' "peto").
+            w = np.exp(_cumsum_by_stratum(np.log1p(-d_t / (n_t + 1)), strat, inclusive=True))
+        else:
+            # Fleming-Harrington rho = 1 (R survdiff(rho = 1)): the pooled Kaplan-Meier
+            # estimate just before t, S(t-) = prod_{t_j < t} (1 - d_j / n_j), per stratum.
+            w = np.exp(_cumsum_by_stratum(_log_km_factor(d_t, n_t), strat, inclusive=False))
         ome = (w[:, None] * (died - expected_t)).sum(0)
         c = w**2 * hyper
         cf = frac * c[:, None]
-        var = np.diag(cf.sum(0)) - cf.T @ frac
+        # Off-diagonal -sum c f_g f_h; diagonal sum c f_g (1 - f_g) computed as such, so a
+        # group alone at risk (f = 1 exactly) gets an exact zero, not a rounding residue.
+        var = -(cf.T @ frac)
+        np.fill_diagonal(var, (cf * (1.0 - frac)).sum(0))
         return ome, var
 
     observed = died.sum(0)
     expected = expected_t.sum(0)
     return compute, observed, expected
+
+
+def _log_km_factor(d: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """log(1 - d/n) per event time; -inf (everyone at risk had the event) becomes 0, which is
+    harmless: nobody is at risk after that time in its stratum, so no later weight uses it,
+    and a finite value keeps the per-stratum offsets of later strata finite."""
+    with np.errstate(divide="ignore"):
+        out = np.log1p(-d / n)
+    out[d >= n] = 0.0
+    return out
+
+
+def _cumsum_by_stratum(values: np.ndarray, strat: np.ndarray, *, inclusive: bool) -> np.ndarray:
+    """Cumulative sum restarted at each stratum (rows sorted by stratum, then time);
+    `inclusive=False` gives the sum over the earlier rows of the stratum only."""
+    total = np.cumsum(values)
+    first = np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]])
+    offset = np.r_[0.0, total][first]
+    out = total - np.repeat(offset, np.diff(np.r_[first, total.size]))
+    return out if inclusive else out - values
+
+
+def _chi_square(ome: np.ndarray, var: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """Statistic U' V^- U and df = rank(V), with the generalised inverse restricted to the
+    same eigen-directions that make up the rank (SAS LIFETEST's definition; R's survdiff
+    stops with "exactly singular" where V has lower rank than k - 1).
+
+    V is scaled to unit diagonal first, so a small but real group (one patient at risk among
+    a million) is not mistaken for rounding; the tolerance is relative to the largest scaled
+    eigenvalue. Returns (statistic, df, mask of groups with no variance).
+    """
+    diag = np.diag(var).copy()
+    silent = ~(diag > 0)
+    live = np.flatnonzero(~silent)
+    if live.size < 2:
+        return 0.0, 0, silent
+    scale = 1.0 / np.sqrt(diag[live])
+    v = var[np.ix_(live, live)] * scale[:, None] * scale[None, :]
+    u = ome[live] * scale
+    eigval, eigvec = np.linalg.eigh((v + v.T) / 2)
+    keep = eigval > _RANK_TOL * max(float(eigval[-1]), 1.0)
+    proj = eigvec[:, keep].T @ u
+    stat = float(np.sum(proj * proj / eigval[keep]))
+    return stat, int(keep.sum()), silent
 
 
 def _prepare(time, event, group, strata):
@@ -592,27 +720,29 @@ def logrank_test(
 ) -> LogRankResult:
     """k-group (weighted, optionally stratified) log-rank test, as R `survdiff`.
 
-    Chi-square on k-1 df from the (O-E) vector and its hypergeometric covariance, using the
-    first k-1 groups and a generalised inverse. Like survdiff, groups with no expected events
-    (nobody at risk at any event time) are dropped from the statistic and the df. `weights`:
-    "logrank" (1), "breslow" (Gehan-Breslow-Wilcoxon, number at risk), "tarone-ware"
-    (sqrt of number at risk), "peto" (Peto-Peto modified survival, as lifelines' "peto").
-    With `strata`, O-E and covariance are summed over strata (survdiff with strata()).
+    Chi-square from the (O-E) vector U and its hypergeometric covariance V: U' V^- U on
+    df = rank(V) (SAS LIFETEST's definition). Usually rank(V) = k - 1; it is lower when a
+    group is never at risk together with another at an event time (no expected events, or
+    alone at risk in its stratum: `no_comparison` names them) or when the groups split into
+    sets never compared with each other (e.g. centre A R1 vs R2, centre B R3 vs R4: df = 2).
+    Where rank(V) = k - 1 this is R's survdiff exactly; where it is lower survdiff stops with
+    "exactly singular". `weights`: "logrank" (1), "breslow" (Gehan-Breslow-Wilcoxon, number
+    at risk), "tarone-ware" (sqrt of number at risk), "peto" (Peto-Peto modified survival
+    S~(t) = prod_{t_j <= t} (1 - d_j/(n_j + 1)), as SAS, Klein & Moeschberger and lifelines)
+    or "fh-rho1" (the pooled Kaplan-Meier S(t-), R's survdiff(rho = 1)). With `strata`, O-E
+    and covariance are summed over strata (survdiff with strata()).
     """
     wname = _weight_name(weights)
     t, e, g, labels, s = _prepare(time, event, group, strata)
     k = labels.size
     compute, observed, expected = _logrank_parts(t, e, g, k, s)
     ome, var = compute(wname)
-    used = np.flatnonzero(expected > 0)
-    if used.size < 2:
+    stat, df, silent = _chi_square(ome, var)
+    if df == 0:
         raise SurvivalInputError(
-            "Only one group has patients at risk when events occur, so the groups cannot be "
-            "compared."
+            "Only one group is at risk at each event time (no two groups are ever at risk "
+            "together when events occur), so the groups cannot be compared."
         )
-    sub = used[:-1]
-    stat = float(ome[sub] @ np.linalg.pinv(var[np.ix_(sub, sub)]) @ ome[sub])
-    df = int(used.size - 1)
     return LogRankResult(
         statistic=stat,
         df=df,
@@ -625,6 +755,7 @@ def logrank_test(
         variance=var,
         weights=wname,
         stratified=strata is not None,
+        no_comparison=tuple(labels[silent].tolist()),
     )
 
 
@@ -665,7 +796,8 @@ def logrank_trend(
     ome, var = compute(wname)
     u = float(sc @ ome)
     v = float(sc @ var @ sc)
-    if not v > 0:
+    # Relative to the size of the terms: equal scores give 0 up to rounding, not information.
+    if not v > _RANK_TOL * float(np.abs(sc) @ np.abs(var) @ np.abs(sc)):
         raise SurvivalInputError(
             "The trend test has no information: the scored groups are never at risk together "
             "when events occur (or all scores are equal)."

@@ -71,3 +71,16 @@ def test_every_patient_is_in_a_row_or_not_recorded():
     table = subgroup_table(df, groupings=["sex"], endpoints=("OS",))
     assert table.rows["n"].sum() == len(df) - 10
     assert "10 patient(s) not in this comparison: Sex not recorded" in table.tests["note"].iloc[0]
+
+
+def test_every_p_has_its_test_named_next_to_it_with_n_and_events_per_level():
+    df = cohort(seed=3)
+    table = subgroup_table(df, groupings=["histotype", "sex"], test="breslow")
+    shown = table.display()
+    with_p = shown[shown["p"] != ""]
+    assert len(with_p) == 4
+    for _, row in with_p.iterrows():
+        test = table.tests[(table.tests["endpoint"] == row["Endpoint"]) & (table.tests["variable_label"] == row["Variable"])].iloc[0]
+        assert row["Test"] == f"Breslow (generalised Wilcoxon) χ² = {test['statistic']:.2f}, df = {int(test['df'])}"
+    assert (shown["Test"] == "").sum() == len(shown) - 4
+    assert {"n", "Events"} <= set(shown.columns)

@@ -36,7 +36,6 @@ from sarcoma.report.methods import (
 from sarcoma.response_view import RESPONSE_GROUPINGS, ResponseView, response_view
 from sarcoma.safety import ae_summary, biomarker_table, discontinuation_table
 from sarcoma.subgroups import ADJUSTMENTS, SubgroupTable, forest_rows, subgroup_table
-from sarcoma.survival import format_median
 
 ENDPOINT_TITLES = {"PFS": "Progression-free survival", "OS": "Overall survival"}
 FOREST_KINDS = ("median", "hr")
@@ -230,9 +229,8 @@ def _survival_sections(cohort: pd.DataFrame, endpoint: str, o: ReportOptions, st
     key = endpoint.lower()
     if not res.curves:
         return [Section(f"km-{key}", "Survival", ENDPOINT_TITLES[endpoint], text=f"No patient in this selection has a usable {endpoint} time and event.")], res
-    fu, lo, hi = res.follow_up
     notes = [_plain(res.test_label()) if res.test_label() else "", res.methods_note(),
-             f"Median follow-up (reverse Kaplan-Meier on overall survival): {format_median(fu, lo, hi)} months; analysed {res.n_analysed} of {res.n_subset} patients in the selection."]
+             f"{res.follow_up_text()}; analysed {res.n_analysed} of {res.n_subset} patients in the selection."]
     notes += [f"Not in the curves: {ex.n} patient(s) — {ex.reason}." for ex in res.excluded]
     grouping = make_groupings(o.line_cut).get(o.survival_grouping or "")
     if grouping is not None and grouping.post_baseline:
