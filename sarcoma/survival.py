@@ -64,9 +64,6 @@ _WEIGHT_ALIASES = {
     "rho1": "fh-rho1",
     "survdiff-rho1": "fh-rho1",
 }
-# Relative tolerance for the rank of the (diagonally scaled) log-rank variance matrix: an
-# eigenvalue below it is rounding, not information (R's coxph uses eps^0.75 for Cholesky).
-_RANK_TOL = np.finfo(float).eps ** 0.75
 _ADJUST = ("holm", "bh", "none")
 # R's quantile.survfit tolerance for "the curve equals 0.5 exactly".
 _TOL = math.sqrt(np.finfo(float).eps)
@@ -206,7 +203,6 @@ class KMResult:
     median: float
     median_lower: float
     median_upper: float
-    median_se: float
     conf_type: str
     alpha: float
     # First time S(t) <= 0.5: the median SPSS and lifelines print. It differs from `median`
@@ -216,6 +212,15 @@ class KMResult:
     # defined) or "not estimable" (the interval cannot be computed: SE undefined, e.g. n = 1).
     median_lower_missing: str = "not reached"
     median_upper_missing: str = "not reached"
+
+    @functools.cached_property
+    def median_se(self) -> float:
+        """SPSS's standard error of the median (Collett's formula, `_spss_median_se`);
+        computed on first use (only the "spss" interval needs it)."""
+        if math.isnan(self.median):
+            return math.nan
+        se_at_median = float(self.std_err[np.searchsorted(self.time, self.median, side="right") - 1])
+        return _spss_median_se(self.time, self.survival, self.events, self.median, se_at_median)
 
     @property
     def median_rule(self) -> str:
@@ -293,48 +298,6 @@ def _normal_quantile(q: float) -> float:
     return float(stats.norm.ppf(q))
 
 
-def _life_table(t: np.ndarray, e: np.ndarray):
-    """Distinct times (with a t = 0 row), at risk, events and censorings, via one sort."""
-    n = t.size
-    order = np.argsort(t, kind="stable")
-    ts = t[order]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    times = ts[starts]
-    # Sorted, so everyone from the first index of a time onwards is still at risk.
-    at_risk = n - starts
-    removed = np.diff(np.append(starts, n))
-    events = np.add.reduceat(e[order].astype(np.int64), starts)
-    if times[0] > 0:
-        times = np.concatenate(([0.0], times))
-        at_risk = np.concatenate(([n], at_risk))
-        removed = np.concatenate(([0], removed))
-        events = np.concatenate(([0], events))
-    return times, at_risk, events, removed - events
-
-
-def _quantile_time(times: np.ndarray, curve: np.ndarray, xmax: float, p: float = 0.5) -> float:
-    """First time `curve` <= p, with R's midpoint rule when the curve sits exactly at p.
-
-    Mirrors `findq` in R survival's quantile.survfit: NaN points are ignored; a flat at p
-    (within sqrt(machine eps)) gives the midpoint between its start and the next drop, or the
-    last observed time `xmax` when the curve ends on the flat. NaN when never reached.
-    """
-    at_or_below = curve <= p + _TOL
-    if not at_or_below.any():
-        return math.nan
-    i1 = int(np.argmax(at_or_below))
-    below = curve <= p - _TOL
-    if below.any():
-        return float((times[i1] + times[int(np.argmax(below))]) / 2)
-    last = curve[-1]
-    if not np.isnan(last) and abs(last - p) < _TOL:
-        return float((times[i1] + xmax) / 2)
-    return math.nan
-
-
 def _spss_median_se(
     times: np.ndarray, surv: np.ndarray, events: np.ndarray, median: float, se_at_median: float
 ) -> float:
@@ -391,91 +354,15 @@ def kaplan_meier(
     For "spss", the symmetric interval median -/+ z*SE(median) with SPSS's SE (Collett's
     formula, see `_spss_median_se`); it is not truncated at zero, as SPSS prints it.
     """
+    from sarcoma.lifetable import km_from_table, life_table
+
+    _z(alpha)
     if conf_type not in CONF_TYPES:
         raise SurvivalInputError(
             f"Unknown confidence interval type {conf_type!r}; choose one of {', '.join(CONF_TYPES)}."
         )
-    z = _z(alpha)
-    t, e = _validate(time, event)
-    times, at_risk, events, censored = _life_table(t, e)
-
-    d = events.astype(float)
-    nr = at_risk.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - d / nr)
-        # n == d makes the Greenwood term infinite: S = 0 there and its SE is undefined.
-        sigma = np.sqrt(np.cumsum(d / (nr * (nr - d))))
-    zero = surv <= 0.0
-    surv[zero] = 0.0
-    sigma[zero] = np.nan
-    std_err = surv * sigma
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "log-log":
-            log_s = np.log(surv)
-            shift = z * sigma / log_s
-            lower = np.exp(-np.exp(np.log(-log_s) - shift))
-            upper = np.exp(-np.exp(np.log(-log_s) + shift))
-            one = surv >= 1.0
-            lower[one] = 1.0
-            upper[one] = 1.0
-        elif conf_type == "log":
-            lower = surv * np.exp(-z * sigma)
-            upper = np.minimum(surv * np.exp(z * sigma), 1.0)
-        else:  # plain and spss
-            lower = np.maximum(surv - z * std_err, 0.0)
-            upper = np.minimum(surv + z * std_err, 1.0)
-
-    xmax = float(times[-1])
-    median = _quantile_time(times, surv, xmax)
-    se_at_median = math.nan
-    if not math.isnan(median):
-        se_at_median = float(std_err[np.searchsorted(times, median, side="right") - 1])
-    median_se = _spss_median_se(times, surv, events, median, se_at_median)
-    if conf_type == "spss":
-        median_lower = median - z * median_se
-        median_upper = median + z * median_se
-        # SPSS's interval needs the median and its SE: without them it is not computable.
-        why = "not reached" if math.isnan(median) else "not estimable"
-        lower_missing = upper_missing = why
-    else:
-        median_lower = _quantile_time(times, lower, xmax)
-        median_upper = _quantile_time(times, upper, xmax)
-        lower_missing, upper_missing = _missing_reason(lower), _missing_reason(upper)
-    median_first = math.nan
-    at_or_below = np.flatnonzero(surv <= 0.5 + _TOL)
-    if at_or_below.size:
-        median_first = float(times[at_or_below[0]])
-
-    return KMResult(
-        time=times,
-        survival=surv,
-        std_err=std_err,
-        lower=lower,
-        upper=upper,
-        at_risk=at_risk,
-        events=events,
-        censored=censored,
-        n=int(t.size),
-        n_events=int(e.sum()),
-        median=median,
-        median_lower=float(median_lower),
-        median_upper=float(median_upper),
-        median_se=median_se,
-        conf_type=conf_type,
-        alpha=float(alpha),
-        median_first=median_first,
-        median_lower_missing=lower_missing,
-        median_upper_missing=upper_missing,
-    )
-
-
-def _missing_reason(band: np.ndarray) -> str:
-    """Why a band never reaching 0.5 leaves the limit missing: it stays above 0.5 through
-    follow-up ("not reached"), or it is undefined where the curve drops to 0 (S = 0 has no
-    Greenwood SE: a single patient, or the last patients all having the event), so the
-    limit cannot be computed ("not estimable")."""
-    return "not estimable" if np.isnan(band[-1]) else "not reached"
+    (km,) = km_from_table(life_table(time, event), conf_type=conf_type, alpha=alpha).values()
+    return km
 
 
 def median_follow_up(
@@ -486,8 +373,10 @@ def median_follow_up(
     Censorings become the "events" and events become censorings, i.e. R's
     `survfit(Surv(time, 1 - status) ~ 1)`; read `.median`, `.median_lower`, `.median_upper`.
     """
-    t, e = _validate(time, event)
-    return kaplan_meier(t, ~e, conf_type=conf_type, alpha=alpha)
+    from sarcoma.lifetable import km_from_table, life_table
+
+    (km,) = km_from_table(life_table(time, event).reversed(), conf_type=conf_type, alpha=alpha).values()
+    return km
 
 
 def format_median(
@@ -578,122 +467,6 @@ def _weight_name(weights: str) -> str:
     return name
 
 
-def _logrank_parts(t, e, g, n_groups, s):
-    """Weighted O-E vector, its covariance and unweighted O/E per group, all strata summed.
-
-    One sort by (stratum, time); per (stratum, time) and group counts by bincount; numbers at
-    risk by reverse cumulative sums within stratum. Returns a function of the weighting so the
-    sort is shared.
-    """
-    n = t.size
-    if s is None:
-        order = np.argsort(t, kind="stable")
-        ss = np.zeros(n, dtype=np.intp)
-    else:
-        order = np.lexsort((t, s))
-        ss = s[order]
-    ts, gs, es = t[order], g[order], e[order]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    new[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
-    key = np.cumsum(new) - 1
-    k = int(key[-1]) + 1
-    removed = np.bincount(key * n_groups + gs, minlength=k * n_groups).reshape(k, n_groups)
-    died = np.bincount(key[es] * n_groups + gs[es], minlength=k * n_groups).reshape(k, n_groups)
-    key_stratum = ss[new]
-    # Reverse cumulative sum gives "time >= t" counts; subtract what belongs to later strata.
-    at_risk = np.cumsum(removed[::-1], axis=0)[::-1]
-    if s is not None:
-        stratum_start = np.flatnonzero(np.r_[True, key_stratum[1:] != key_stratum[:-1]])
-        next_start = np.r_[stratum_start[1:], k]
-        tail = np.vstack([at_risk, np.zeros((1, n_groups), dtype=at_risk.dtype)])[next_start]
-        at_risk = at_risk - np.repeat(tail, np.diff(np.r_[stratum_start, k]), axis=0)
-
-    keep = died.sum(1) > 0
-    at_risk = at_risk[keep].astype(float)
-    died = died[keep].astype(float)
-    strat = key_stratum[keep]
-    n_t = at_risk.sum(1)
-    d_t = died.sum(1)
-    frac = at_risk / n_t[:, None]
-    expected_t = frac * d_t[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hyper = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
-
-    def compute(weights: str):
-        if weights == "logrank":
-            w = np.ones_like(n_t)
-        elif weights == "breslow":
-            w = n_t
-        elif weights == "tarone-ware":
-            w = np.sqrt(n_t)
-        elif weights == "peto":
-            # Peto-Peto: S~(t) = prod_{t_j <= t} (1 - d_j / (n_j + 1)) of the pooled sample
-            # within each stratum, evaluated at t itself (Klein & Moeschberger 7.3, SAS
-            # LIFETEST TEST=PETO, lifelines' "peto").
-            w = np.exp(_cumsum_by_stratum(np.log1p(-d_t / (n_t + 1)), strat, inclusive=True))
-        else:
-            # Fleming-Harrington rho = 1 (R survdiff(rho = 1)): the pooled Kaplan-Meier
-            # estimate just before t, S(t-) = prod_{t_j < t} (1 - d_j / n_j), per stratum.
-            w = np.exp(_cumsum_by_stratum(_log_km_factor(d_t, n_t), strat, inclusive=False))
-        ome = (w[:, None] * (died - expected_t)).sum(0)
-        c = w**2 * hyper
-        cf = frac * c[:, None]
-        # Off-diagonal -sum c f_g f_h; diagonal sum c f_g (1 - f_g) computed as such, so a
-        # group alone at risk (f = 1 exactly) gets an exact zero, not a rounding residue.
-        var = -(cf.T @ frac)
-        np.fill_diagonal(var, (cf * (1.0 - frac)).sum(0))
-        return ome, var
-
-    observed = died.sum(0)
-    expected = expected_t.sum(0)
-    return compute, observed, expected
-
-
-def _log_km_factor(d: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """log(1 - d/n) per event time; -inf (everyone at risk had the event) becomes 0, which is
-    harmless: nobody is at risk after that time in its stratum, so no later weight uses it,
-    and a finite value keeps the per-stratum offsets of later strata finite."""
-    with np.errstate(divide="ignore"):
-        out = np.log1p(-d / n)
-    out[d >= n] = 0.0
-    return out
-
-
-def _cumsum_by_stratum(values: np.ndarray, strat: np.ndarray, *, inclusive: bool) -> np.ndarray:
-    """Cumulative sum restarted at each stratum (rows sorted by stratum, then time);
-    `inclusive=False` gives the sum over the earlier rows of the stratum only."""
-    total = np.cumsum(values)
-    first = np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]])
-    offset = np.r_[0.0, total][first]
-    out = total - np.repeat(offset, np.diff(np.r_[first, total.size]))
-    return out if inclusive else out - values
-
-
-def _chi_square(ome: np.ndarray, var: np.ndarray) -> tuple[float, int, np.ndarray]:
-    """Statistic U' V^- U and df = rank(V), with the generalised inverse restricted to the
-    same eigen-directions that make up the rank (SAS LIFETEST's definition; R's survdiff
-    stops with "exactly singular" where V has lower rank than k - 1).
-
-    V is scaled to unit diagonal first, so a small but real group (one patient at risk among
-    a million) is not mistaken for rounding; the tolerance is relative to the largest scaled
-    eigenvalue. Returns (statistic, df, mask of groups with no variance).
-    """
-    diag = np.diag(var).copy()
-    silent = ~(diag > 0)
-    live = np.flatnonzero(~silent)
-    if live.size < 2:
-        return 0.0, 0, silent
-    scale = 1.0 / np.sqrt(diag[live])
-    v = var[np.ix_(live, live)] * scale[:, None] * scale[None, :]
-    u = ome[live] * scale
-    eigval, eigvec = np.linalg.eigh((v + v.T) / 2)
-    keep = eigval > _RANK_TOL * max(float(eigval[-1]), 1.0)
-    proj = eigvec[:, keep].T @ u
-    stat = float(np.sum(proj * proj / eigval[keep]))
-    return stat, int(keep.sum()), silent
-
-
 def _prepare(time, event, group, strata):
     t, e = _validate(time, event)
     g, labels = _codes(group, "the group", t.size)
@@ -732,31 +505,19 @@ def logrank_test(
     or "fh-rho1" (the pooled Kaplan-Meier S(t-), R's survdiff(rho = 1)). With `strata`, O-E
     and covariance are summed over strata (survdiff with strata()).
     """
-    wname = _weight_name(weights)
+    from sarcoma.lifetable import logrank_from_table
+
+    return logrank_from_table(_table(time, event, group, strata), weights=weights)
+
+
+def _table(time, event, group, strata):
+    """Validated life table of patient rows for the log-rank family (plain-language errors
+    for one group, no events, missing groups)."""
+    from sarcoma.lifetable import EndpointSort
+
     t, e, g, labels, s = _prepare(time, event, group, strata)
-    k = labels.size
-    compute, observed, expected = _logrank_parts(t, e, g, k, s)
-    ome, var = compute(wname)
-    stat, df, silent = _chi_square(ome, var)
-    if df == 0:
-        raise SurvivalInputError(
-            "Only one group is at risk at each event time (no two groups are ever at risk "
-            "together when events occur), so the groups cannot be compared."
-        )
-    return LogRankResult(
-        statistic=stat,
-        df=df,
-        p_value=float(stats.chi2.sf(stat, df)),
-        groups=labels,
-        n=np.bincount(g, minlength=k),
-        observed=observed,
-        expected=expected,
-        o_minus_e=ome,
-        variance=var,
-        weights=wname,
-        stratified=strata is not None,
-        no_comparison=tuple(labels[silent].tolist()),
-    )
+    s_labels = None if s is None else np.arange(int(s.max()) + 1)
+    return EndpointSort(t, e).table(g, labels, s, s_labels)
 
 
 def logrank_trend(
@@ -774,49 +535,12 @@ def logrank_trend(
     Modelling Survival Data in Medical Research, sec. 2.6). `scores` default to 1..k in sorted
     group order; give a sequence aligned with the sorted groups or a {group: score} mapping.
     """
-    wname = _weight_name(weights)
-    t, e, g, labels, s = _prepare(time, event, group, strata)
-    k = labels.size
-    if scores is None:
-        sc = np.arange(1, k + 1, dtype=float)
-    elif isinstance(scores, Mapping):
-        missing = [lab for lab in labels if lab not in scores]
-        if missing:
-            raise SurvivalInputError(f"No trend score given for group(s) {missing}.")
-        sc = np.array([scores[lab] for lab in labels], dtype=float)
-    else:
-        sc = np.asarray(scores, dtype=float)
-        if sc.shape != (k,):
-            raise SurvivalInputError(
-                f"Give one score per group: {k} groups ({list(labels)}) but {sc.size} scores."
-            )
-    if not np.isfinite(sc).all():
-        raise SurvivalInputError("Trend scores must be finite numbers.")
-    compute, observed, expected = _logrank_parts(t, e, g, k, s)
-    ome, var = compute(wname)
-    u = float(sc @ ome)
-    v = float(sc @ var @ sc)
-    # Relative to the size of the terms: equal scores give 0 up to rounding, not information.
-    if not v > _RANK_TOL * float(np.abs(sc) @ np.abs(var) @ np.abs(sc)):
-        raise SurvivalInputError(
-            "The trend test has no information: the scored groups are never at risk together "
-            "when events occur (or all scores are equal)."
-        )
-    stat = u * u / v
-    return LogRankResult(
-        statistic=stat,
-        df=1,
-        p_value=float(stats.chi2.sf(stat, 1)),
-        groups=labels,
-        n=np.bincount(g, minlength=k),
-        observed=observed,
-        expected=expected,
-        o_minus_e=ome,
-        variance=var,
-        weights=wname,
-        stratified=strata is not None,
-        test="trend",
-        scores=sc,
+    from sarcoma.lifetable import logrank_from_table
+
+    table = _table(time, event, group, strata)
+    k = table.groups.size
+    return logrank_from_table(
+        table, weights=weights, scores=np.arange(1, k + 1, dtype=float) if scores is None else scores
     )
 
 
@@ -868,33 +592,11 @@ def pairwise_logrank(
     Columns: group_a, group_b, statistic, p_value, p_adjusted, adjust. `adjust` is
     "holm" (default), "bh" (Benjamini-Hochberg false discovery rate) or "none".
     """
-    method = str(adjust).lower()
-    method = {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(method, method)
-    adjust_pvalues([], method)  # validates the name before any work
-    wname = _weight_name(weights)
-    t, e, g, labels, s = _prepare(time, event, group, strata)
-    rows = []
-    for a in range(labels.size):
-        for b in range(a + 1, labels.size):
-            mask = (g == a) | (g == b)
-            sub_e = e[mask]
-            try:
-                res = logrank_test(
-                    t[mask],
-                    sub_e,
-                    (g[mask] == b).astype(np.int8),
-                    strata=None if s is None else s[mask],
-                    weights=wname,
-                )
-                stat, p = res.statistic, res.p_value
-            except SurvivalInputError:
-                # No events in this pair, or never at risk together: nothing to test.
-                stat, p = math.nan, math.nan
-            rows.append((labels[a], labels[b], stat, p))
-    out = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
-    out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=float), method)
-    out["adjust"] = method
-    return out
+    adjust_pvalues([], {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(str(adjust).lower(), str(adjust).lower()))
+    _weight_name(weights)  # both names checked before any work
+    from sarcoma.lifetable import pairwise_from_table
+
+    return pairwise_from_table(_table(time, event, group, strata), adjust=adjust, weights=weights)
 
 
 # --------------------------------------------------------------------------- Cox regression

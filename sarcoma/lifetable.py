@@ -1,0 +1,694 @@
+"""Life tables: the counts every survival estimate is computed from.
+
+A `LifeTable` holds, per (stratum, group, distinct time), the number of events, censorings and
+patients at risk. Kaplan-Meier curves (every CI type, the median and its CI, rates, the at-risk
+table), reverse-KM follow-up, the whole log-rank family (weights, strata, trend, pairwise) and
+RMST are computed from it, never from patient rows. Two consequences:
+
+* Speed: an endpoint is sorted once (`EndpointSort`); a grouping then costs one stable radix
+  sort of small integer codes plus cumulative sums, with no per-group DataFrame.
+* Sharing: a table is exactly what a centre can share without patient rows. Tables of several
+  centres `merge` into the pooled table (counts summed per stratum, group and time; the numbers
+  at risk follow), and labels are kept as data so tables from different files line up.
+
+`sarcoma.survival.kaplan_meier` / `logrank_test` are thin wrappers over this module.
+Conventions (ties, the t = 0 row, the median rule, NaN where S = 0) are those documented in
+`sarcoma.survival`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sarcoma.survival import (
+    _TOL,
+    CONF_TYPES,
+    KMResult,
+    LogRankResult,
+    SurvivalInputError,
+    _codes,
+    _spss_median_se,
+    _validate,
+    _weight_name,
+    _z,
+    adjust_pvalues,
+)
+
+__all__ = [
+    "ALL",
+    "EndpointSort",
+    "LifeTable",
+    "km_from_table",
+    "life_table",
+    "logrank_from_table",
+    "pairwise_from_table",
+]
+
+ALL = "All patients"
+
+# Relative tolerance for the rank of the (diagonally scaled) log-rank variance matrix: an
+# eigenvalue below it is rounding, not information (R's coxph uses eps^0.75 for Cholesky).
+_RANK_TOL = np.finfo(float).eps ** 0.75
+
+
+def _labels(values: Iterable[Any]) -> np.ndarray:
+    out = np.empty(len(values := list(values)), dtype=object)
+    out[:] = values
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class LifeTable:
+    """Events, censorings and numbers at risk per (stratum, group, distinct time).
+
+    Rows are sorted by stratum, group, time. `stratum`, `group` and `time_index` are integer
+    codes into `strata`, `groups` and `times`; `at_risk` counts the patients of the row's
+    stratum and group still under observation at its time (events there count as at risk, as
+    do censorings: events come first). An unstratified table has one stratum, labelled None.
+    """
+
+    times: np.ndarray
+    stratum: np.ndarray
+    group: np.ndarray
+    time_index: np.ndarray
+    events: np.ndarray
+    censored: np.ndarray
+    at_risk: np.ndarray
+    groups: np.ndarray
+    strata: np.ndarray
+    stratified: bool = False
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def time(self) -> np.ndarray:
+        """The time of each row."""
+        return self.times[self.time_index]
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.events.size)
+
+    def n_by_group(self) -> np.ndarray:
+        """Patients per group (all strata)."""
+        return np.bincount(self.group, weights=self.events + self.censored, minlength=self.groups.size).astype(np.int64)
+
+    def events_by_group(self) -> np.ndarray:
+        return np.bincount(self.group, weights=self.events, minlength=self.groups.size).astype(np.int64)
+
+    def _segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """First row of each (stratum, group) block and one past its last row."""
+        key = self.stratum.astype(np.int64) * max(self.groups.size, 1) + self.group
+        if key.size == 0:
+            empty = np.zeros(0, dtype=np.intp)
+            return empty, empty
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        return starts, np.r_[starts[1:], key.size]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (stratum, group, time): what a centre can share (no patient rows)."""
+        return pd.DataFrame(
+            {
+                "stratum": self.strata[self.stratum],
+                "group": self.groups[self.group],
+                "time": self.time,
+                "at_risk": self.at_risk,
+                "events": self.events,
+                "censored": self.censored,
+            }
+        )
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, *, stratified: bool | None = None) -> LifeTable:
+        """A table back from `to_frame` (e.g. a centre's shared file); at risk is recomputed
+        from the events and censorings, so a shared table cannot contradict itself."""
+        missing = [c for c in ("group", "time", "events", "censored") if c not in frame]
+        if missing:
+            raise SurvivalInputError(f"A life table needs the columns {', '.join(missing)}.")
+        strata = frame["stratum"] if "stratum" in frame else pd.Series([None] * len(frame))
+        counts = frame[["events", "censored"]].to_numpy()
+        if not np.isfinite(counts.astype(float)).all() or (counts < 0).any() or (counts != np.round(counts)).any():
+            raise SurvivalInputError("Events and censorings in a life table must be whole numbers >= 0.")
+        times = frame["time"].to_numpy(float)
+        if not np.isfinite(times).all() or (times < 0).any():
+            raise SurvivalInputError("Times in a life table must be finite and zero or positive.")
+        s_codes, s_labels = pd.factorize(strata.astype(object), use_na_sentinel=False)
+        g_codes, g_labels = pd.factorize(frame["group"].astype(object), use_na_sentinel=False)
+        flag = bool(strata.notna().any()) if stratified is None else stratified
+        return _aggregate(
+            s_codes, g_codes, times, counts[:, 0].astype(np.int64), counts[:, 1].astype(np.int64),
+            _labels(s_labels), _labels(g_labels), flag,
+        )
+
+    # ------------------------------------------------------------------ transforms
+
+    def reversed(self) -> LifeTable:
+        """Censorings as events and events as censorings: the reverse Kaplan-Meier table
+        (median follow-up, Schemper & Smith). The numbers at risk do not change."""
+        return LifeTable(
+            self.times, self.stratum, self.group, self.time_index, self.censored, self.events,
+            self.at_risk, self.groups, self.strata, self.stratified,
+        )
+
+    def select_groups(self, which: Sequence[int]) -> LifeTable:
+        """The rows of the groups with codes `which` (kept in that order, labels with them)."""
+        which = np.asarray(which, dtype=np.intp)
+        remap = np.full(self.groups.size, -1, dtype=np.intp)
+        remap[which] = np.arange(which.size)
+        keep = remap[self.group] >= 0
+        out = LifeTable(
+            self.times, self.stratum[keep], remap[self.group[keep]], self.time_index[keep],
+            self.events[keep], self.censored[keep], self.at_risk[keep], self.groups[which],
+            self.strata, self.stratified,
+        )
+        # Reordered groups break the (stratum, group, time) sort: rebuild from the counts.
+        return out if np.all(np.diff(which) > 0) else out._resorted()
+
+    def pooled(self) -> LifeTable:
+        """All groups as one (per stratum), e.g. the overall curve."""
+        return _aggregate(
+            self.stratum, np.zeros_like(self.group), self.time, self.events, self.censored,
+            self.strata, _labels([ALL]), self.stratified,
+        )
+
+    def unstratified(self) -> LifeTable:
+        """Strata summed: one table per group over all strata."""
+        return _aggregate(
+            np.zeros_like(self.stratum), self.group, self.time, self.events, self.censored,
+            _labels([None]), self.groups, False,
+        )
+
+    def with_stratum(self, label: Any) -> LifeTable:
+        """The whole table as one stratum named `label` (e.g. a centre, before merging tables
+        of several centres into a centre-stratified table)."""
+        return _aggregate(
+            np.zeros_like(self.stratum), self.group, self.time, self.events, self.censored,
+            _labels([label]), self.groups, True,
+        )
+
+    @classmethod
+    def merge(cls, tables: Sequence[LifeTable]) -> LifeTable:
+        """Sum tables (e.g. of several centres) per (stratum, group, time), matching strata and
+        groups by label. The result is the table of the pooled patients, exactly."""
+        tables = list(tables)
+        if not tables:
+            raise SurvivalInputError("Nothing to merge: no life tables given.")
+        s_all: dict[Any, int] = {}
+        g_all: dict[Any, int] = {}
+        parts = []
+        for tab in tables:
+            s_map = np.array([s_all.setdefault(lab, len(s_all)) for lab in tab.strata], dtype=np.intp)
+            g_map = np.array([g_all.setdefault(lab, len(g_all)) for lab in tab.groups], dtype=np.intp)
+            parts.append((s_map[tab.stratum] if tab.n_rows else tab.stratum,
+                          g_map[tab.group] if tab.n_rows else tab.group, tab.time, tab.events, tab.censored))
+        stacked = [np.concatenate([p[i] for p in parts]) for i in range(5)]
+        g_labels = _labels(g_all)
+        # Groups in sorted order when their labels sort (as a single table orders them).
+        try:
+            order = np.array(sorted(range(len(g_labels)), key=lambda i: g_labels[i]), dtype=np.intp)
+        except TypeError:
+            order = np.arange(len(g_labels))
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        return _aggregate(
+            stacked[0], rank[stacked[1]], stacked[2], stacked[3], stacked[4], _labels(s_all),
+            g_labels[order], any(t.stratified for t in tables),
+        )
+
+    def _resorted(self) -> LifeTable:
+        return _aggregate(self.stratum, self.group, self.time, self.events, self.censored, self.strata, self.groups, self.stratified)
+
+    # ------------------------------------------------------------------ at-risk table
+
+    def at_risk_at(self, ticks: Sequence[float]) -> pd.DataFrame:
+        """Patients still under observation (time >= t) per group at each tick (all strata)."""
+        ticks = np.asarray(ticks, dtype=float)
+        out = np.zeros((self.groups.size, ticks.size), dtype=np.int64)
+        starts, ends = self._segments()
+        time = self.time
+        for a, b in zip(starts, ends, strict=True):
+            # Rows of a block are time-sorted: at risk at tick = at risk at the first row >= tick.
+            i = a + np.searchsorted(time[a:b], ticks, side="left")
+            found = i < b
+            out[self.group[a], found] += self.at_risk[i[found]]
+        return pd.DataFrame(out, index=list(self.groups), columns=list(ticks))
+
+
+def _aggregate(stratum, group, time, events, censored, strata, groups, stratified) -> LifeTable:
+    """Sum counts per (stratum, group, time) and recompute the numbers at risk."""
+    stratum = np.asarray(stratum, dtype=np.intp)
+    group = np.asarray(group, dtype=np.intp)
+    time = np.asarray(time, dtype=float)
+    times, time_index = np.unique(time, return_inverse=True)
+    if time.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return LifeTable(times, empty, empty, empty, empty, empty, empty, groups, strata, stratified)
+    key = (stratum.astype(np.int64) * groups.size + group) * max(times.size, 1) + time_index
+    uniq, inv = np.unique(key, return_inverse=True)
+    ev = np.bincount(inv, weights=events, minlength=uniq.size).astype(np.int64)
+    ce = np.bincount(inv, weights=censored, minlength=uniq.size).astype(np.int64)
+    seg = uniq // max(times.size, 1)
+    ti = uniq % max(times.size, 1)
+    keep = (ev + ce) > 0
+    seg, ti, ev, ce = seg[keep], ti[keep], ev[keep], ce[keep]
+    return LifeTable(
+        times, seg // groups.size, seg % groups.size, ti, ev, ce, _at_risk(seg, ev + ce),
+        groups, strata, stratified,
+    )
+
+
+def _at_risk(segment: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """Within each block of equal `segment` (time-sorted rows), patients with time >= t:
+    the reverse cumulative sum of removals restarted per block."""
+    if removed.size == 0:
+        return removed.astype(np.int64)
+    rev = np.cumsum(removed[::-1])[::-1]
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    nxt = np.r_[starts[1:], removed.size]
+    tail = np.r_[rev, 0][nxt]
+    return (rev - np.repeat(tail, np.diff(np.r_[starts, removed.size]))).astype(np.int64)
+
+
+class EndpointSort:
+    """One endpoint sorted once; life tables of any grouping are then built without sorting
+    times again (the subgroup table builds 15 groupings from one sort)."""
+
+    def __init__(self, time: np.ndarray, event: np.ndarray) -> None:
+        order = np.argsort(time, kind="stable")
+        ts = time[order]
+        new = np.empty(ts.size, dtype=bool)
+        if ts.size:
+            new[0] = True
+            np.not_equal(ts[1:], ts[:-1], out=new[1:])
+        self.order = order
+        self.times = ts[new]
+        self.rank = np.cumsum(new) - 1  # distinct-time index of each sorted patient
+        self.event = event[order].astype(np.int64)
+        self.n = int(ts.size)
+
+    @classmethod
+    def from_arrays(cls, time: Any, event: Any) -> EndpointSort:
+        t, e = _validate(time, event)
+        return cls(t, e)
+
+    def table(
+        self,
+        codes: np.ndarray,
+        groups: Sequence[Any],
+        strata_codes: np.ndarray | None = None,
+        strata: Sequence[Any] | None = None,
+    ) -> LifeTable:
+        """Life table of the patients with a group code >= 0 (and a stratum code >= 0).
+        `codes` and `strata_codes` are aligned with the original (unsorted) rows."""
+        k = len(groups)
+        n_strata = 1 if strata_codes is None else len(strata)
+        seg = np.asarray(codes)[self.order].astype(np.int64)
+        valid = seg >= 0
+        if strata_codes is not None:
+            sc = np.asarray(strata_codes)[self.order]
+            valid &= sc >= 0
+            seg = sc.astype(np.int64) * k + seg
+        rank, event = self.rank, self.event
+        if not valid.all():
+            seg, rank, event = seg[valid], rank[valid], event[valid]
+        # Stable, so each block stays time-sorted; numpy radix-sorts 8/16-bit integers.
+        small = np.int8 if k * n_strata < 127 else np.int16 if k * n_strata < 32_000 else np.int64
+        o = np.argsort(seg.astype(small), kind="stable")
+        seg, rank, event = seg[o], rank[o], event[o]
+        m = seg.size
+        group_labels = _labels(groups)
+        strata_labels = _labels([None] if strata is None else strata)
+        if m == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return LifeTable(self.times, empty, empty, empty, empty, empty, empty, group_labels, strata_labels, strata_codes is not None)
+        new = np.empty(m, dtype=bool)
+        new[0] = True
+        new[1:] = (seg[1:] != seg[:-1]) | (rank[1:] != rank[:-1])
+        starts = np.flatnonzero(new)
+        events = np.add.reduceat(event, starts)
+        removed = np.diff(np.r_[starts, m])
+        row_seg = seg[starts]
+        # At risk: patients from this row's first index to the end of its block.
+        block = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+        block_end = np.r_[block[1:], m]
+        at_risk = block_end[np.searchsorted(block, starts, side="right") - 1] - starts
+        return LifeTable(
+            times=self.times, stratum=row_seg // k, group=row_seg % k, time_index=rank[starts],
+            events=events, censored=removed - events, at_risk=at_risk.astype(np.int64),
+            groups=group_labels, strata=strata_labels, stratified=strata_codes is not None,
+        )
+
+
+def life_table(time: Any, event: Any, group: Any = None, *, strata: Any = None) -> LifeTable:
+    """Life table of patient rows: per (stratum, group, distinct time) events, censorings and
+    numbers at risk. Groups (and strata) are ordered as `logrank_test` orders them: category
+    order for a pandas Categorical, else sorted. Missing times, events, groups or strata are
+    errors with a plain-language message (drop or fix those patients first)."""
+    t, e = _validate(time, event)
+    if group is None:
+        codes, labels = np.zeros(t.size, dtype=np.intp), _labels([ALL])
+    else:
+        codes, labels = _codes(group, "the group", t.size)
+    s_codes = s_labels = None
+    if strata is not None:
+        s_codes, s_labels = _codes(strata, "the stratum", t.size)
+    return EndpointSort(t, e).table(codes, labels, s_codes, s_labels)
+
+
+# --------------------------------------------------------------------------- Kaplan-Meier
+
+
+def _first_where(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Index of the first True per block [start, end); `ends` where there is none."""
+    idx = np.where(mask, np.arange(mask.size), mask.size)
+    first = np.minimum.reduceat(idx, starts) if starts.size else idx[:0]
+    return np.where(first < ends, first, ends)
+
+
+def _quantile_times(times, curve, starts, ends, p: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """`survival._quantile_time` for every block at once: first time the curve is <= p, with
+    R's midpoint rule on an exact flat at p; NaN when not reached. Also returns the first time
+    <= p (SPSS/lifelines' value)."""
+    last = ends - 1
+    i1 = _first_where(curve <= p + _TOL, starts, ends)
+    ib = _first_where(curve <= p - _TOL, starts, ends)
+    found = i1 < ends
+    below = ib < ends
+    safe_i1, safe_ib = np.minimum(i1, last), np.minimum(ib, last)
+    t1 = times[safe_i1]
+    out = np.full(starts.size, np.nan)
+    out[below] = (t1[below] + times[safe_ib][below]) / 2
+    end_val = curve[last]
+    flat_end = found & ~below & ~np.isnan(end_val) & (np.abs(end_val - p) < _TOL)
+    out[flat_end] = (t1[flat_end] + times[last][flat_end]) / 2
+    first = np.where(found, t1, np.nan)
+    return out, first
+
+
+def km_from_table(
+    table: LifeTable, *, conf_type: str = "log-log", alpha: float = 0.05
+) -> dict[Any, KMResult]:
+    """Kaplan-Meier curve of every (stratum, group) block of the table, keyed by group label
+    (by (stratum, group) for a stratified table), in the table's group order. Identical to
+    `kaplan_meier` on each block's patients (which is this function on a one-group table)."""
+    if conf_type not in CONF_TYPES:
+        raise SurvivalInputError(
+            f"Unknown confidence interval type {conf_type!r}; choose one of {', '.join(CONF_TYPES)}."
+        )
+    z = _z(alpha)
+    starts, ends = table._segments()
+    if starts.size == 0:
+        return {}
+    time, at_risk, events, censored = table.time, table.at_risk, table.events, table.censored
+    # The t = 0 row of each curve (lifelines' and our convention) where no one has time 0.
+    need = time[starts] > 0
+    ins = starts[need]
+    n_block = at_risk[starts]
+    time = np.insert(time, ins, 0.0)
+    at_risk = np.insert(at_risk, ins, n_block[need])
+    events = np.insert(events, ins, 0)
+    censored = np.insert(censored, ins, 0)
+    shift = np.cumsum(need) - need  # rows inserted before each block
+    starts = starts + shift
+    ends = ends + shift + need
+
+    d = events.astype(float)
+    nr = at_risk.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = 1.0 - d / nr
+        term = d / (nr * (nr - d))
+    surv = np.empty_like(factor)
+    cum = np.empty_like(term)
+    for a, b in zip(starts, ends, strict=True):  # one cumprod per curve, as kaplan_meier did
+        np.cumprod(factor[a:b], out=surv[a:b])
+        np.cumsum(term[a:b], out=cum[a:b])
+    with np.errstate(invalid="ignore"):
+        sigma = np.sqrt(cum)
+    zero = surv <= 0.0
+    surv[zero] = 0.0
+    sigma[zero] = np.nan
+    std_err = surv * sigma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "log-log":
+            log_s = np.log(surv)
+            shift_ = z * sigma / log_s
+            lower = np.exp(-np.exp(np.log(-log_s) - shift_))
+            upper = np.exp(-np.exp(np.log(-log_s) + shift_))
+            one = surv >= 1.0
+            lower[one] = 1.0
+            upper[one] = 1.0
+        elif conf_type == "log":
+            lower = surv * np.exp(-z * sigma)
+            upper = np.minimum(surv * np.exp(z * sigma), 1.0)
+        else:  # plain and spss
+            lower = np.maximum(surv - z * std_err, 0.0)
+            upper = np.minimum(surv + z * std_err, 1.0)
+
+    median, median_first = _quantile_times(time, surv, starts, ends)
+    last = ends - 1
+    if conf_type == "spss":
+        median_lower = np.full(starts.size, np.nan)
+        median_upper = np.full(starts.size, np.nan)
+        lower_missing = upper_missing = np.where(np.isnan(median), "not reached", "not estimable")
+    else:
+        median_lower, _ = _quantile_times(time, lower, starts, ends)
+        median_upper, _ = _quantile_times(time, upper, starts, ends)
+        lower_missing = np.where(np.isnan(lower[last]), "not estimable", "not reached")
+        upper_missing = np.where(np.isnan(upper[last]), "not estimable", "not reached")
+    n_events = np.add.reduceat(events, starts)
+    seg_group = table.group[starts - shift]
+    seg_stratum = table.stratum[starts - shift]
+
+    out: dict[Any, KMResult] = {}
+    for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        sl = slice(a, b)
+        m_lo, m_hi = float(median_lower[j]), float(median_upper[j])
+        if conf_type == "spss":
+            se = _median_se(time[sl], surv[sl], events[sl], std_err[sl], float(median[j]))
+            m_lo, m_hi = median[j] - z * se, median[j] + z * se
+        km = KMResult(
+            time=time[sl], survival=surv[sl], std_err=std_err[sl], lower=lower[sl], upper=upper[sl],
+            at_risk=at_risk[sl], events=events[sl], censored=censored[sl], n=int(n_block[j]),
+            n_events=int(n_events[j]), median=float(median[j]), median_lower=float(m_lo),
+            median_upper=float(m_hi), conf_type=conf_type, alpha=float(alpha),
+            median_first=float(median_first[j]), median_lower_missing=str(lower_missing[j]),
+            median_upper_missing=str(upper_missing[j]),
+        )
+        g = table.groups[seg_group[j]]
+        out[(table.strata[seg_stratum[j]], g) if table.stratified else g] = km
+    return out
+
+
+def _median_se(times, surv, events, std_err, median: float) -> float:
+    if math.isnan(median):
+        return math.nan
+    se_at_median = float(std_err[np.searchsorted(times, median, side="right") - 1])
+    return _spss_median_se(times, surv, events, median, se_at_median)
+
+
+# --------------------------------------------------------------------------- log-rank family
+
+
+def _log_km_factor(d: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """log(1 - d/n) per event time; -inf (everyone at risk had the event) becomes 0, which is
+    harmless: nobody is at risk after that time in its stratum, so no later weight uses it,
+    and a finite value keeps the per-stratum offsets of later strata finite."""
+    with np.errstate(divide="ignore"):
+        out = np.log1p(-d / n)
+    out[d >= n] = 0.0
+    return out
+
+
+def _cumsum_by_stratum(values: np.ndarray, strat: np.ndarray, *, inclusive: bool) -> np.ndarray:
+    """Cumulative sum restarted at each stratum (rows sorted by stratum, then time);
+    `inclusive=False` gives the sum over the earlier rows of the stratum only."""
+    total = np.cumsum(values)
+    first = np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]])
+    offset = np.r_[0.0, total][first]
+    out = total - np.repeat(offset, np.diff(np.r_[first, total.size]))
+    return out if inclusive else out - values
+
+
+def _chi_square(ome: np.ndarray, var: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """Statistic U' V^- U and df = rank(V), with the generalised inverse restricted to the
+    same eigen-directions that make up the rank (SAS LIFETEST's definition; R's survdiff
+    stops with "exactly singular" where V has lower rank than k - 1).
+
+    V is scaled to unit diagonal first, so a small but real group (one patient at risk among
+    a million) is not mistaken for rounding; the tolerance is relative to the largest scaled
+    eigenvalue. Returns (statistic, df, mask of groups with no variance).
+    """
+    diag = np.diag(var).copy()
+    silent = ~(diag > 0)
+    live = np.flatnonzero(~silent)
+    if live.size < 2:
+        return 0.0, 0, silent
+    scale = 1.0 / np.sqrt(diag[live])
+    v = var[np.ix_(live, live)] * scale[:, None] * scale[None, :]
+    u = ome[live] * scale
+    eigval, eigvec = np.linalg.eigh((v + v.T) / 2)
+    keep = eigval > _RANK_TOL * max(float(eigval[-1]), 1.0)
+    proj = eigvec[:, keep].T @ u
+    stat = float(np.sum(proj * proj / eigval[keep]))
+    return stat, int(keep.sum()), silent
+
+
+
+def _dense_counts(table: LifeTable):
+    """Deaths and numbers at risk per (stratum, event time) x group, event times only, with
+    each row's stratum. Rows of the table are aggregated already, so this is bincounts."""
+    k = table.groups.size
+    n_t = max(table.times.size, 1)
+    st = table.stratum.astype(np.int64) * n_t + table.time_index
+    size = table.strata.size * n_t
+    if size <= 20_000_000:
+        present = np.bincount(st, minlength=size) > 0
+        pos = np.cumsum(present) - 1
+        key, cells = pos[st], np.flatnonzero(present)
+    else:  # many strata x many distinct times: compress by sorting instead
+        cells, key = np.unique(st, return_inverse=True)
+    n_keys = cells.size
+    flat = key * k + table.group
+    removed = np.bincount(flat, weights=table.events + table.censored, minlength=n_keys * k).reshape(n_keys, k)
+    died = np.bincount(flat, weights=table.events, minlength=n_keys * k).reshape(n_keys, k)
+    key_stratum = cells // n_t
+    # Reverse cumulative sum gives "time >= t" counts; subtract what belongs to later strata.
+    at_risk = np.cumsum(removed[::-1], axis=0)[::-1]
+    if table.strata.size > 1:
+        stratum_start = np.flatnonzero(np.r_[True, key_stratum[1:] != key_stratum[:-1]])
+        next_start = np.r_[stratum_start[1:], n_keys]
+        tail = np.vstack([at_risk, np.zeros((1, k))])[next_start]
+        at_risk = at_risk - np.repeat(tail, np.diff(np.r_[stratum_start, n_keys]), axis=0)
+    keep = died.sum(1) > 0
+    return died[keep], at_risk[keep], key_stratum[keep]
+
+
+def _weighted_parts(died, at_risk, strat, weights: str):
+    """Weighted O - E, its covariance V, and the unweighted observed / expected per group."""
+    n_t = at_risk.sum(1)
+    d_t = died.sum(1)
+    frac = at_risk / n_t[:, None]
+    expected_t = frac * d_t[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hyper = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
+    if weights == "logrank":
+        w = np.ones_like(n_t)
+    elif weights == "breslow":
+        w = n_t
+    elif weights == "tarone-ware":
+        w = np.sqrt(n_t)
+    elif weights == "peto":
+        # Peto-Peto: S~(t) = prod_{t_j <= t} (1 - d_j / (n_j + 1)) of the pooled sample within
+        # each stratum, evaluated at t itself (Klein & Moeschberger 7.3, SAS LIFETEST
+        # TEST=PETO, lifelines' "peto").
+        w = np.exp(_cumsum_by_stratum(np.log1p(-d_t / (n_t + 1)), strat, inclusive=True))
+    else:
+        # Fleming-Harrington rho = 1 (R survdiff(rho = 1)): the pooled Kaplan-Meier estimate
+        # just before t, S(t-) = prod_{t_j < t} (1 - d_j / n_j), per stratum.
+        w = np.exp(_cumsum_by_stratum(_log_km_factor(d_t, n_t), strat, inclusive=False))
+    ome = (w[:, None] * (died - expected_t)).sum(0)
+    c = w**2 * hyper
+    cf = frac * c[:, None]
+    # Off-diagonal -sum c f_g f_h; diagonal sum c f_g (1 - f_g) computed as such, so a group
+    # alone at risk (f = 1 exactly) gets an exact zero, not a rounding residue.
+    var = -(cf.T @ frac)
+    np.fill_diagonal(var, (cf * (1.0 - frac)).sum(0))
+    return ome, var, died.sum(0), expected_t.sum(0)
+
+
+def logrank_from_table(
+    table: LifeTable,
+    *,
+    weights: str = "logrank",
+    scores: Sequence[float] | Mapping[Any, float] | None = None,
+) -> LogRankResult:
+    """The log-rank family from a life table: k-group test on df = rank(V) (see
+    `sarcoma.survival.logrank_test`), or with `scores` the test for trend (U = s'(O - E),
+    statistic U^2 / s'Vs on 1 df). A stratified table gives the stratified test."""
+    wname = _weight_name(weights)
+    k = table.groups.size
+    if k < 2:
+        raise SurvivalInputError(
+            f"Comparing survival needs at least two groups, but all patients are in group '{table.groups[0]}'."
+            if k == 1 else "Comparing survival needs at least two groups."
+        )
+    if table.events.sum() == 0:
+        raise SurvivalInputError("No events in the selection, so survival cannot be compared.")
+    died, at_risk, strat = _dense_counts(table)
+    ome, var, observed, expected = _weighted_parts(died, at_risk, strat, wname)
+    common = {
+        "groups": table.groups, "n": table.n_by_group(), "observed": observed, "expected": expected,
+        "o_minus_e": ome, "variance": var, "weights": wname, "stratified": table.stratified,
+    }
+    if scores is None:
+        stat, df, silent = _chi_square(ome, var)
+        if df == 0:
+            raise SurvivalInputError(
+                "Only one group is at risk at each event time (no two groups are ever at risk "
+                "together when events occur), so the groups cannot be compared."
+            )
+        return LogRankResult(
+            statistic=stat, df=df, p_value=float(stats.chi2.sf(stat, df)),
+            no_comparison=tuple(table.groups[silent].tolist()), **common,
+        )
+    sc = _scores(scores, table.groups)
+    u = float(sc @ ome)
+    v = float(sc @ var @ sc)
+    # Relative to the size of the terms: equal scores give 0 up to rounding, not information.
+    if not v > _RANK_TOL * float(np.abs(sc) @ np.abs(var) @ np.abs(sc)):
+        raise SurvivalInputError(
+            "The trend test has no information: the scored groups are never at risk together "
+            "when events occur (or all scores are equal)."
+        )
+    stat = u * u / v
+    return LogRankResult(
+        statistic=stat, df=1, p_value=float(stats.chi2.sf(stat, 1)), test="trend", scores=sc, **common,
+    )
+
+
+def _scores(scores, labels: np.ndarray) -> np.ndarray:
+    k = labels.size
+    if isinstance(scores, Mapping):
+        missing = [lab for lab in labels if lab not in scores]
+        if missing:
+            raise SurvivalInputError(f"No trend score given for group(s) {missing}.")
+        sc = np.array([scores[lab] for lab in labels], dtype=float)
+    else:
+        sc = np.asarray(scores, dtype=float)
+        if sc.shape != (k,):
+            raise SurvivalInputError(
+                f"Give one score per group: {k} groups ({list(labels)}) but {sc.size} scores."
+            )
+    if not np.isfinite(sc).all():
+        raise SurvivalInputError("Trend scores must be finite numbers.")
+    return sc
+
+
+def pairwise_from_table(table: LifeTable, *, adjust: str = "holm", weights: str = "logrank") -> pd.DataFrame:
+    """Log-rank test for every pair of groups (each on that pair's rows only), with adjusted
+    p-values. Columns: group_a, group_b, statistic, p_value, p_adjusted, adjust."""
+    method = str(adjust).lower()
+    method = {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(method, method)
+    adjust_pvalues([], method)  # validates the name before any work
+    wname = _weight_name(weights)
+    rows = []
+    for a, b in itertools.combinations(range(table.groups.size), 2):
+        try:
+            res = logrank_from_table(table.select_groups([a, b]), weights=wname)
+            stat, p = res.statistic, res.p_value
+        except SurvivalInputError:
+            # No events in this pair, or never at risk together: nothing to test.
+            stat, p = math.nan, math.nan
+        rows.append((table.groups[a], table.groups[b], stat, p))
+    out = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
+    out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=float), method)
+    out["adjust"] = method
+    return out
