@@ -184,8 +184,9 @@ def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
     return {g.key: g for g in items}
 
 
-def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
-    """Groupings that split this cohort into at least two groups."""
+def grouping_labels(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, pd.Series]:
+    """Labels of every grouping that splits this cohort into at least two groups (each grouping
+    computed once: the subgroup table reuses them for both endpoints)."""
     out = {}
     for key, g in make_groupings(line_cut).items():
         try:
@@ -193,24 +194,35 @@ def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) 
         except KeyError:
             continue
         if labels.dropna().nunique() >= 2:
-            out[key] = g
+            out[key] = labels
     return out
+
+
+def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
+    """Groupings that split this cohort into at least two groups."""
+    defs = make_groupings(line_cut)
+    return {key: defs[key] for key in grouping_labels(cohort, line_cut)}
 
 
 def level_order(labels: pd.Series, grouping: Grouping | None = None) -> list[str]:
     """Levels in a stable display order: natural order for ordered groupings, the vocabulary's
     order for known vocabularies (histotypes, regimen classes, ...), else by size."""
-    present = labels.dropna()
-    if present.empty:
+    counts = labels.dropna().value_counts()
+    return order_levels(list(counts.index), counts.to_numpy(), grouping)
+
+
+def order_levels(values: list, counts, grouping: Grouping | None = None) -> list:
+    """`level_order` from the distinct labels present and their counts (aligned lists)."""
+    if not values:
         return []
     if grouping is not None and grouping.ordered:
-        return sorted(present.unique(), key=_natural_key)
-    unique = set(present.unique())
+        return sorted(values, key=_natural_key)
+    unique = set(values)
     for vocab in VOCABULARIES:
         if unique <= set(vocab):
             return [v for v in vocab if v in unique]
-    counts = present.value_counts()
-    return sorted(counts.index, key=lambda v: (-counts[v], str(v)))
+    size = dict(zip(values, counts, strict=True))
+    return sorted(values, key=lambda v: (-size[v], str(v)))
 
 
 def _natural_key(label: object) -> tuple:

@@ -15,15 +15,13 @@ import pandas as pd
 
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
+from sarcoma.lifetable import EndpointSort, km_from_table, logrank_from_table
 from sarcoma.schema import ENDPOINTS
 from sarcoma.survival import (
     KMResult,
     LogRankResult,
     SurvivalInputError,
     format_median,
-    kaplan_meier,
-    logrank_test,
-    logrank_trend,
     median_follow_up,
 )
 
@@ -201,34 +199,37 @@ def survival_by_group(
         if no_group.any():
             excluded.append(Exclusion(f"{g.label} not recorded", int(no_group.sum()), tuple(ids[no_group].astype(str))))
     keep = usable & labels.notna()
-    t, e, lab = time[keep].to_numpy(float), event[keep].to_numpy(int), labels[keep]
+    t, e, lab = time[keep].to_numpy(float), event[keep].to_numpy(float), labels[keep]
     levels = level_order(lab, g)
-    # Integer codes in display order: one pass over the labels, then cheap numpy masks per group.
-    cat = pd.Categorical(lab, categories=levels)
-    codes = cat.codes
-    masks = [codes == i for i in range(len(levels))]
-
-    curves = {lv: kaplan_meier(t[m], e[m], conf_type=conf_type) for lv, m in zip(levels, masks, strict=True)}
+    # Integer codes in display order, then one life table (one sort) for curves and at-risk table.
+    codes = pd.Categorical(lab, categories=levels).codes
+    sort = EndpointSort.from_arrays(t, e) if len(t) else None
+    table = sort.table(codes, levels) if sort is not None else None
+    curves = km_from_table(table, conf_type=conf_type) if table is not None else {}
     max_time = float(t.max()) if len(t) else 0.0
     ticks = [] if summary_only else at_risk_times(max_time, at_risk_step)
-    at_risk = pd.DataFrame([number_at_risk(t[m], ticks) for m in masks], index=levels, columns=ticks)
-    table = _summary_table(curves, rate_times, min_group_size)
+    if table is not None:
+        at_risk = table.at_risk_at(ticks)
+    else:
+        at_risk = pd.DataFrame(index=levels, columns=ticks)
+    table_df = _summary_table(curves, rate_times, min_group_size)
     small = tuple(lv for lv, c in curves.items() if c.n < min_group_size)
 
     result_test, test_name, note = None, None, None
     if len(levels) >= 2:
-        strata = None
+        test_table = table
         if stratify_by_center and "center" in df:
             centers = df.loc[keep, "center"]
             if centers.notna().all() and centers.nunique() > 1:
-                strata = centers.to_numpy()
+                s_codes, s_labels = pd.factorize(centers.to_numpy(), sort=True)
+                test_table = sort.table(codes, levels, s_codes, list(s_labels))
             else:
                 note = "Not stratified: centre is missing for some patients or there is a single centre."
         try:
             if test == "trend":
-                result_test = logrank_trend(t, e, cat, scores=None if g is None or not g.ordered else _scores(levels), strata=strata)
+                result_test = logrank_from_table(test_table, scores=_scores(levels))
             else:
-                result_test = logrank_test(t, e, cat, strata=strata, weights=test)
+                result_test = logrank_from_table(test_table, weights=test)
             test_name = TESTS[test]
         except SurvivalInputError as exc:
             note = f"{TESTS[test]} not computed: {exc}"
@@ -240,7 +241,7 @@ def survival_by_group(
     fu_km = _follow_up(df) if follow_up and not summary_only else None
     follow = (math.nan,) * 3 if fu_km is None else (fu_km.median, fu_km.median_lower, fu_km.median_upper)
     return GroupedSurvival(
-        endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,
+        endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table_df,
         at_risk=at_risk, test=result_test, test_name=test_name, test_note=note, conf_type=conf_type,
         follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small, follow_up_km=fu_km,
     )

@@ -140,8 +140,8 @@ class LifeTable:
         times = frame["time"].to_numpy(float)
         if not np.isfinite(times).all() or (times < 0).any():
             raise SurvivalInputError("Times in a life table must be finite and zero or positive.")
-        s_codes, s_labels = pd.factorize(strata.astype(object), use_na_sentinel=False)
-        g_codes, g_labels = pd.factorize(frame["group"].astype(object), use_na_sentinel=False)
+        s_codes, s_labels = _factorize(strata)
+        g_codes, g_labels = _factorize(frame["group"])
         flag = bool(strata.notna().any()) if stratified is None else stratified
         return _aggregate(
             s_codes, g_codes, times, counts[:, 0].astype(np.int64), counts[:, 1].astype(np.int64),
@@ -240,6 +240,15 @@ class LifeTable:
             found = i < b
             out[self.group[a], found] += self.at_risk[i[found]]
         return pd.DataFrame(out, index=list(self.groups), columns=list(ticks))
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and labels, labels sorted when they can be (as `life_table` orders groups)."""
+    arr = values.to_numpy(dtype=object)
+    try:
+        return pd.factorize(arr, sort=True, use_na_sentinel=False)
+    except TypeError:  # labels of mixed types cannot be sorted: keep order of appearance
+        return pd.factorize(arr, use_na_sentinel=False)
 
 
 def _aggregate(stratum, group, time, events, censored, strata, groups, stratified) -> LifeTable:

@@ -15,7 +15,7 @@ Conventions follow R's survRM2 (`rmst1` / `rmst2`):
   censored, tau must be at most that last time, and tau may never exceed the longest observed
   time (survRM2 stops with an error in the same cases).
 
-Computed with numpy from `sarcoma.survival.kaplan_meier` (no lifelines on this path); lifelines'
+Computed with numpy from life tables (`sarcoma.lifetable`; no lifelines on this path); lifelines'
 `restricted_mean_survival_time` and published R output are the test oracles.
 """
 
@@ -32,7 +32,8 @@ from scipy import stats
 
 from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, Exclusion, endpoint_columns, format_p
-from sarcoma.survival import KMResult, SurvivalInputError, kaplan_meier
+from sarcoma.lifetable import EndpointSort, km_from_table
+from sarcoma.survival import KMResult, SurvivalInputError, _validate, kaplan_meier
 
 __all__ = [
     "RMSTDifference",
@@ -150,12 +151,11 @@ def _limit(kms: Mapping[Any, KMResult]) -> float:
 
 
 def _split(time: Any, event: Any, group: Any) -> dict[Any, KMResult]:
-    """One Kaplan-Meier curve per group, in order of first appearance (validated inputs)."""
-    whole = kaplan_meier(time, event)  # validates and explains bad times/events
-    t = np.asarray(time, dtype=float).ravel()
-    e = np.asarray(event, dtype=float).ravel()
+    """One Kaplan-Meier curve per group, in order of first appearance (validated inputs), all
+    from one life table."""
+    t, e = _validate(time, event)  # explains bad times/events
     if group is None:
-        return {"All patients": whole}
+        return {"All patients": kaplan_meier(t, e)}
     arr = group.to_numpy() if isinstance(group, pd.Series | pd.Index) else np.asarray(group, dtype=object)
     arr = arr.ravel()
     if arr.size != t.size:
@@ -163,7 +163,7 @@ def _split(time: Any, event: Any, group: Any) -> dict[Any, KMResult]:
     codes, labels = pd.factorize(arr, sort=False)
     if (codes < 0).any():
         raise SurvivalInputError("The group is missing for some patients; remove them or give them a group.")
-    return {lab: kaplan_meier(t[codes == c], e[codes == c]) for c, lab in enumerate(labels)}
+    return km_from_table(EndpointSort(t, e).table(codes, list(labels)))
 
 
 def max_horizon(time: Any, event: Any, group: Any = None) -> float:
@@ -370,7 +370,8 @@ def _grouped(df: pd.DataFrame, endpoint: str, grouping: str | None, line_cut: in
 
 
 def _curves(gr: _Grouped) -> dict[str, KMResult]:
-    return {lv: kaplan_meier(gr.t[(gr.labels == lv).to_numpy()], gr.e[(gr.labels == lv).to_numpy()]) for lv in gr.levels}
+    codes = pd.Categorical(gr.labels.astype(str), categories=gr.levels).codes
+    return km_from_table(EndpointSort.from_arrays(gr.t, gr.e).table(codes, gr.levels))
 
 
 def horizon_limit(df: pd.DataFrame, endpoint: str, grouping: str | None, *, line_cut: int = DEFAULT_LINE_CUT) -> float:
