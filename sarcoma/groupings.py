@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -60,13 +61,16 @@ def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split
         raise ValueError("The line-of-therapy cut must be 2 or more.")
     line = pd.to_numeric(line_of_therapy, errors="coerce")
     high = f"≥{cut}"
-    if split_below:
-        labels = line.astype("Int64").astype("string")
-    else:
-        low = "1" if cut == 2 else f"1-{cut - 1}"
-        labels = pd.Series(low, index=line.index, dtype="string")
-    labels = labels.where(line < cut, high).astype(object)
-    return labels.where(line.notna(), None)
+    low = "1" if cut == 2 else f"1-{cut - 1}"
+
+    def label(v: float) -> str:
+        if v >= cut:
+            return high
+        if not split_below:
+            return low
+        return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+    return _recode(line, label)
 
 
 def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> list[str]:
@@ -78,16 +82,23 @@ def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> lis
 
 def responder(best_response: pd.Series) -> pd.Series:
     """"Responder" (CR/PR) vs "Non-responder" (SD/PD); not evaluable stays missing."""
-    br = best_response.astype(object)
-    out = _blank(br.index)
-    out[br.isin(["CR", "PR"])] = RESPONDER
-    out[br.isin(["SD", "PD"])] = NON_RESPONDER
-    return out
+    groups = {"CR": RESPONDER, "PR": RESPONDER, "SD": NON_RESPONDER, "PD": NON_RESPONDER}
+    return _recode(best_response, lambda v: groups.get(v))
 
 
 def evaluable_response(best_response: pd.Series) -> pd.Series:
-    br = best_response.astype(object)
-    return br.where(br.isin(list(EVALUABLE_RESPONSES)), None)
+    return _recode(best_response, lambda v: v if v in EVALUABLE_RESPONSES else None)
+
+
+def _recode(values: pd.Series, label: Callable[[Any], Any]) -> pd.Series:
+    """Labels `label(v)` per patient, computed once per distinct value (a hash factorisation,
+    so 15 groupings of a million patients stay fast); missing values, and values `label`
+    maps to None, are None (not NaN) so labels stay plain Python objects."""
+    codes, uniques = pd.factorize(values)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [label(u) for u in uniques]
+    mapped[-1] = None  # code -1: missing
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def _blank(index: pd.Index) -> pd.Series:
@@ -96,19 +107,14 @@ def _blank(index: pd.Index) -> pd.Series:
 
 
 def _yes_no(values: pd.Series, yes: str, no: str) -> pd.Series:
-    flag = values.astype("boolean")
-    out = _blank(values.index)
-    out[flag.fillna(False).to_numpy(dtype=bool)] = yes
-    out[(~flag).fillna(False).to_numpy(dtype=bool)] = no
-    return out
+    return _recode(values.astype("boolean"), lambda v: yes if v else no)
 
 
 def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
     def make(df: pd.DataFrame) -> pd.Series:
         if name not in df:
             return _blank(df.index)
-        col = df[name].astype(object)
-        return col.where(col.notna(), None)
+        return _recode(df[name], lambda v: v)
 
     return make
 
@@ -120,9 +126,9 @@ def _histotype(df: pd.DataFrame) -> pd.Series:
 
 
 def _site_head_neck(df: pd.DataFrame) -> pd.Series:
-    site = _column("primary_site")(df)
-    out = pd.Series(np.where(site == "Head and neck", "Head and neck", "Other sites"), index=df.index, dtype=object)
-    return out.where(site.notna(), None)
+    if "primary_site" not in df:
+        return _blank(df.index)
+    return _recode(df["primary_site"], lambda v: "Head and neck" if v == "Head and neck" else "Other sites")
 
 
 def _ae(df: pd.DataFrame) -> pd.Series:
@@ -134,22 +140,21 @@ def _ae(df: pd.DataFrame) -> pd.Series:
 def _ae_grade(df: pd.DataFrame) -> pd.Series:
     if "max_ae_grade" not in df:
         return _blank(df.index)
-    g = pd.to_numeric(df["max_ae_grade"], errors="coerce")
-    out = _blank(df.index)
-    out[g == 0] = "No AE"
-    out[(g >= 1) & (g <= 2)] = "Grade 1-2"
-    out[g >= 3] = "Grade ≥3"
-    return out
+
+    def label(g: float) -> str | None:
+        return "No AE" if g == 0 else "Grade 1-2" if 1 <= g <= 2 else "Grade ≥3" if g >= 3 else None
+
+    return _recode(pd.to_numeric(df["max_ae_grade"], errors="coerce"), label)
 
 
 def _n_met_sites(df: pd.DataFrame) -> pd.Series:
     if "n_met_sites" not in df:
         return _blank(df.index)
-    n = pd.to_numeric(df["n_met_sites"], errors="coerce")
-    out = _blank(df.index)
-    out[n <= 1] = "0-1 sites"
-    out[n >= 2] = "≥2 sites"
-    return out
+
+    def label(n: float) -> str | None:
+        return "0-1 sites" if n <= 1 else "≥2 sites" if n >= 2 else None
+
+    return _recode(pd.to_numeric(df["n_met_sites"], errors="coerce"), label)
 
 
 def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
@@ -193,7 +198,7 @@ def grouping_labels(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> d
             labels = g.make(cohort)
         except KeyError:
             continue
-        if labels.dropna().nunique() >= 2:
+        if labels.nunique() >= 2:
             out[key] = labels
     return out
 
