@@ -36,16 +36,18 @@ class SubgroupTable:
     def display(self) -> pd.DataFrame:
         """The table as shown: p-values on the first row of each variable, flags spelled out."""
         df = self.rows.copy()
-        first = ~df.duplicated(["endpoint", "variable"])
-        t = self.tests.set_index(["endpoint", "variable"])
-        keys = list(zip(df["endpoint"], df["variable"], strict=True))
+        first = (~df.duplicated(["endpoint", "variable"])).to_numpy()
+        # One aligned lookup of each row's test (not one .loc per cell: this runs on every redraw).
+        t = self.tests.set_index(["endpoint", "variable"]).reindex(pd.MultiIndex.from_frame(df[["endpoint", "variable"]]))
+
+        def on_first(values, fmt=lambda v: v) -> list:
+            return [fmt(v) if f else "" for v, f in zip(values, first, strict=True)]
+
         # The test is named on the row of its p, so no p stands without its test.
-        df["Test"] = [t.loc[k, "test_text"] if f else "" for k, f in zip(keys, first, strict=True)]
-        df["p"] = [format_p(t.loc[k, "p_value"]) if f else "" for k, f in zip(keys, first, strict=True)]
-        df[f"p ({ADJUSTMENTS[self.adjust]})"] = [
-            format_p(t.loc[k, "p_adjusted"]) if f else "" for k, f in zip(keys, first, strict=True)
-        ]
-        df["Note"] = [t.loc[k, "note"] if f else "" for k, f in zip(keys, first, strict=True)]
+        df["Test"] = on_first(t["test_text"])
+        df["p"] = on_first(t["p_value"], format_p)
+        df[f"p ({ADJUSTMENTS[self.adjust]})"] = on_first(t["p_adjusted"], format_p)
+        df["Note"] = on_first(t["note"])
         return df[["endpoint", "variable_label", "level", "n", "events", "median_text", "Test", "p", f"p ({ADJUSTMENTS[self.adjust]})", "Note"]].rename(
             columns={"endpoint": "Endpoint", "variable_label": "Variable", "level": "Group", "n": "n", "events": "Events", "median_text": "Median (95% CI), months"}
         )

@@ -1,9 +1,12 @@
 """Survival statistics: Kaplan-Meier, log-rank family tests and Cox regression.
 
 Pure numpy/pandas (never streamlit). The dashboard recomputes every panel on each filter
-change, so the Kaplan-Meier and log-rank paths are vectorised (one sort, then cumulative sums)
-instead of calling lifelines; lifelines, statsmodels and published R output are the test
-oracles (tests/test_survival.py). Cox regression goes through lifelines' CoxPHFitter.
+change, so Kaplan-Meier and the log-rank family are computed from life tables
+(`sarcoma.lifetable`: one sort, then cumulative sums) instead of calling lifelines; the
+patient-row functions here (`kaplan_meier`, `median_follow_up`, `logrank_test`,
+`logrank_trend`, `pairwise_logrank`) are thin wrappers over it. R's own output
+(tests/reference, tests/test_reference_survival.py), lifelines and statsmodels are the test
+oracles. Cox regression goes through lifelines' CoxPHFitter.
 
 Conventions (they follow R's `survival` package unless stated):
 
