@@ -415,23 +415,8 @@ def km_from_table(
     starts, ends = table._segments()
     if starts.size == 0:
         return {}
-    time, at_risk, events, censored = table.time, table.at_risk, table.events, table.censored
-    # The t = 0 row of each curve (lifelines' and our convention) where no one has time 0.
-    need = time[starts] > 0
+    time, at_risk, events, censored, starts, ends, source = _with_origin_rows(table, starts, ends)
     n_block = at_risk[starts]
-    shift = np.cumsum(need) - need  # rows inserted before each block
-    block_of_row = np.repeat(np.arange(starts.size), ends - starts)
-    pos = np.arange(time.size) + shift[block_of_row] + need[block_of_row]
-    new_starts = starts + shift
-    size = time.size + int(need.sum())
-    time = _spread(time, pos, size, 0.0)
-    at_risk = _spread(at_risk, pos, size, 0)
-    at_risk[new_starts[need]] = n_block[need]
-    events = _spread(events, pos, size, 0)
-    censored = _spread(censored, pos, size, 0)
-    starts = new_starts
-    ends = ends + shift + need
-
     d = events.astype(float)
     nr = at_risk.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -444,25 +429,12 @@ def km_from_table(
         np.cumsum(term[a:b], out=cum[a:b])
     with np.errstate(invalid="ignore"):
         sigma = np.sqrt(cum)
+    # n == d makes the Greenwood term infinite: S = 0 there and its SE is undefined.
     zero = surv <= 0.0
     surv[zero] = 0.0
     sigma[zero] = np.nan
     std_err = surv * sigma
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "log-log":
-            log_s = np.log(surv)
-            shift_ = z * sigma / log_s
-            lower = np.exp(-np.exp(np.log(-log_s) - shift_))
-            upper = np.exp(-np.exp(np.log(-log_s) + shift_))
-            one = surv >= 1.0
-            lower[one] = 1.0
-            upper[one] = 1.0
-        elif conf_type == "log":
-            lower = surv * np.exp(-z * sigma)
-            upper = np.minimum(surv * np.exp(z * sigma), 1.0)
-        else:  # plain and spss
-            lower = np.maximum(surv - z * std_err, 0.0)
-            upper = np.minimum(surv + z * std_err, 1.0)
+    lower, upper = _bands(surv, sigma, std_err, z, conf_type)
 
     median, median_first = _quantile_times(time, surv, starts, ends)
     last = ends - 1
@@ -476,8 +448,8 @@ def km_from_table(
         lower_missing = np.where(np.isnan(lower[last]), "not estimable", "not reached")
         upper_missing = np.where(np.isnan(upper[last]), "not estimable", "not reached")
     n_events = np.add.reduceat(events, starts)
-    seg_group = table.group[starts - shift]
-    seg_stratum = table.stratum[starts - shift]
+    seg_group = table.group[source]
+    seg_stratum = table.stratum[source]
 
     out: dict[Any, KMResult] = {}
     for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
@@ -497,6 +469,45 @@ def km_from_table(
         g = table.groups[seg_group[j]]
         out[(table.strata[seg_stratum[j]], g) if table.stratified else g] = km
     return out
+
+
+def _with_origin_rows(table: LifeTable, starts: np.ndarray, ends: np.ndarray):
+    """The table's rows with a t = 0 row (everyone at risk, nothing happened) put in front of
+    every curve that has no time-0 row, as lifelines and `KMResult` show curves. Returns the
+    new arrays, the curves' new starts and ends, and each curve's first row in `table`."""
+    time, at_risk = table.time, table.at_risk
+    need = time[starts] > 0
+    shift = np.cumsum(need) - need  # rows inserted before each curve
+    curve_of_row = np.repeat(np.arange(starts.size), ends - starts)
+    pos = np.arange(time.size) + shift[curve_of_row] + need[curve_of_row]
+    size = time.size + int(need.sum())
+    new_starts = starts + shift
+    new_at_risk = _spread(at_risk, pos, size, 0)
+    new_at_risk[new_starts[need]] = at_risk[starts[need]]
+    return (
+        _spread(time, pos, size, 0.0), new_at_risk, _spread(table.events, pos, size, 0),
+        _spread(table.censored, pos, size, 0), new_starts, ends + shift + need, starts,
+    )
+
+
+def _bands(surv, sigma, std_err, z: float, conf_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise interval of S(t) (see `sarcoma.survival.kaplan_meier` for the definitions)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "log-log":
+            log_s = np.log(surv)
+            shift = z * sigma / log_s
+            lower = np.exp(-np.exp(np.log(-log_s) - shift))
+            upper = np.exp(-np.exp(np.log(-log_s) + shift))
+            one = surv >= 1.0
+            lower[one] = 1.0
+            upper[one] = 1.0
+        elif conf_type == "log":
+            lower = surv * np.exp(-z * sigma)
+            upper = np.minimum(surv * np.exp(z * sigma), 1.0)
+        else:  # plain and spss
+            lower = np.maximum(surv - z * std_err, 0.0)
+            upper = np.minimum(surv + z * std_err, 1.0)
+    return lower, upper
 
 
 def _spread(values: np.ndarray, pos: np.ndarray, size: int, fill) -> np.ndarray:
