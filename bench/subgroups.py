@@ -84,19 +84,23 @@ def check(table, df, labels, pairs) -> None:
             assert math.isclose(test["p_value"], ref["p"], rel_tol=1e-6, abs_tol=1e-12), (key, test["p_value"], ref["p"])
 
 
-def timed(fn, repeats: int) -> float:
-    best = math.inf
+def timed(fn, repeats: int) -> tuple[float, float]:
+    """Best wall-clock and best CPU seconds over `repeats` runs. On a machine shared with other
+    jobs the CPU time of this process is the steadier figure; both ratios are printed."""
+    wall = cpu = math.inf
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        wall = min(wall, time.perf_counter() - w0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu
 
 
 def main() -> None:
     print("Subgroup panel, 15 groupings x PFS/OS: subgroup_table vs a naive lifelines loop "
           "(KM + median CI per level, k-group log-rank per grouping); best of several runs.")
-    print(f"{'N':>9} | {'subgroup_table':>14} | {'naive lifelines':>16} | {'ratio':>7} | goal")
+    print(f"{'N':>9} | {'subgroup_table':>14} {'(CPU)':>9} | {'naive lifelines':>15} {'(CPU)':>10} | "
+          f"{'ratio':>7} {'(CPU)':>7} | goal")
     for n in SIZES:
         df = cohort(n)
         labels = grouping_labels(df)
@@ -105,19 +109,21 @@ def main() -> None:
         table = subgroup_table(df)
         big = n >= 1_000_000
         check(table, df, labels, pairs[:2] if big else pairs)
-        ours = timed(lambda df=df: subgroup_table(df), 5 if n <= 10_000 else 3 if n <= 100_000 else 2)
+        ours = timed(lambda df=df: subgroup_table(df), 7 if n <= 10_000 else 3 if n <= 100_000 else 2)
         if big:
             subset = pairs[:NAIVE_PAIRS_AT_1M]
             spent = timed(lambda df=df, labels=labels, subset=subset: naive_loop(df, labels, subset), 1)
-            naive = spent * len(pairs) / len(subset)
-            note = f"  (naive extrapolated from {len(subset)} of {len(pairs)} pairs)"
+            naive = tuple(x * len(pairs) / len(subset) for x in spent)
+            note = f"  (naive extrapolated from {len(subset)} of {len(pairs)} (grouping, endpoint) pairs)"
         else:
             naive = timed(lambda df=df, labels=labels, pairs=pairs: naive_loop(df, labels, pairs), 3 if n <= 10_000 else 1)
             note = ""
-        ratio = naive / ours
+        ratio, ratio_cpu = naive[0] / ours[0], naive[1] / ours[1]
         goal = GOALS.get(n)
-        verdict = "" if goal is None else (f">= {goal:.0f}x " + ("OK" if ratio >= goal else "BELOW GOAL"))
-        print(f"{n:>9,} | {ours * 1e3:11.1f} ms | {naive * 1e3:13.1f} ms | {ratio:6.1f}x | {verdict}{note}", flush=True)
+        verdict = "" if goal is None else (f">= {goal:.0f}x " + ("OK" if ratio >= goal else "BELOW GOAL (wall)") + (
+            "" if ratio >= goal else (", OK on CPU time" if ratio_cpu >= goal else ", below on CPU time too")))
+        print(f"{n:>9,} | {ours[0] * 1e3:11.1f} ms {ours[1] * 1e3:6.1f} ms | {naive[0] * 1e3:12.1f} ms "
+              f"{naive[1] * 1e3:7.1f} ms | {ratio:6.1f}x {ratio_cpu:6.1f}x | {verdict}{note}", flush=True)
     print("Times are wall clock on this (shared) machine; the ratio is measured in the same run.")
 
 

@@ -375,30 +375,28 @@ def life_table(time: Any, event: Any, group: Any = None, *, strata: Any = None) 
 
 
 def _first_where(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Index of the first True per block [start, end); `ends` where there is none."""
-    idx = np.where(mask, np.arange(mask.size), mask.size)
-    first = np.minimum.reduceat(idx, starts) if starts.size else idx[:0]
+    """Per row of `mask` (curves x rows) and block [start, end): index of the first True,
+    `end` where there is none."""
+    idx = np.where(mask, np.arange(mask.shape[-1]), mask.shape[-1])
+    first = np.minimum.reduceat(idx, starts, axis=-1)
     return np.where(first < ends, first, ends)
 
 
-def _quantile_times(times, curve, starts, ends, p: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """`survival._quantile_time` for every block at once: first time the curve is <= p, with
-    R's midpoint rule on an exact flat at p; NaN when not reached. Also returns the first time
-    <= p (SPSS/lifelines' value)."""
+def _quantile_times(times, curves, starts, ends, p: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """For each curve (rows of `curves`) in every block at once, R's `quantile.survfit` rule
+    (its `findq`): the first time the curve is <= p; where it sits at p exactly (within
+    sqrt(eps)) over a flat, the midpoint of the flat, or of the flat and the last time when the
+    curve ends on it; NaN when never reached (NaN points never count). Also returns the first
+    time <= p (the value SPSS and lifelines print)."""
     last = ends - 1
-    i1 = _first_where(curve <= p + _TOL, starts, ends)
-    ib = _first_where(curve <= p - _TOL, starts, ends)
-    found = i1 < ends
-    below = ib < ends
-    safe_i1, safe_ib = np.minimum(i1, last), np.minimum(ib, last)
-    t1 = times[safe_i1]
-    out = np.full(starts.size, np.nan)
-    out[below] = (t1[below] + times[safe_ib][below]) / 2
-    end_val = curve[last]
+    i1 = _first_where(curves <= p + _TOL, starts, ends)
+    ib = _first_where(curves <= p - _TOL, starts, ends)
+    found, below = i1 < ends, ib < ends
+    t1 = times[np.minimum(i1, last)]
+    end_val = curves[:, last]
     flat_end = found & ~below & ~np.isnan(end_val) & (np.abs(end_val - p) < _TOL)
-    out[flat_end] = (t1[flat_end] + times[last][flat_end]) / 2
-    first = np.where(found, t1, np.nan)
-    return out, first
+    out = np.where(below, (t1 + times[np.minimum(ib, last)]) / 2, np.where(flat_end, (t1 + times[last]) / 2, np.nan))
+    return out, np.where(found, t1, np.nan)
 
 
 def km_from_table(
@@ -436,15 +434,16 @@ def km_from_table(
     std_err = surv * sigma
     lower, upper = _bands(surv, sigma, std_err, z, conf_type)
 
-    median, median_first = _quantile_times(time, surv, starts, ends)
     last = ends - 1
     if conf_type == "spss":
-        median_lower = np.full(starts.size, np.nan)
-        median_upper = np.full(starts.size, np.nan)
+        (median,), (median_first,) = _quantile_times(time, surv[None, :], starts, ends)
+        median_lower = median_upper = np.full(starts.size, np.nan)  # from the SE, below
+        # SPSS's interval needs the median and its SE: without them it is not computable.
         lower_missing = upper_missing = np.where(np.isnan(median), "not reached", "not estimable")
     else:
-        median_lower, _ = _quantile_times(time, lower, starts, ends)
-        median_upper, _ = _quantile_times(time, upper, starts, ends)
+        (median, median_lower, median_upper), (median_first, _, _) = _quantile_times(
+            time, np.vstack([surv, lower, upper]), starts, ends
+        )
         lower_missing = np.where(np.isnan(lower[last]), "not estimable", "not reached")
         upper_missing = np.where(np.isnan(upper[last]), "not estimable", "not reached")
     n_events = np.add.reduceat(events, starts)
