@@ -23,7 +23,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
 from lifelines.utils import median_survival_times
 
-from sarcoma.groupings import grouping_labels
+from sarcoma.groupings import available_groupings
 from sarcoma.ingest import load_cohort
 from sarcoma.schema import ENDPOINTS
 from sarcoma.subgroups import subgroup_table
@@ -103,7 +103,7 @@ def main() -> None:
           f"{'ratio':>7} {'(CPU)':>7} | goal")
     for n in SIZES:
         df = cohort(n)
-        labels = grouping_labels(df)
+        labels = {key: g.make(df) for key, g in available_groupings(df).items()}
         assert len(labels) == 15, sorted(labels)
         pairs = naive_pairs(df, labels)
         table = subgroup_table(df)

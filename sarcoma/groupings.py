@@ -41,15 +41,27 @@ VOCABULARIES: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Integer codes per patient (-1: cannot be placed) and the distinct labels they index.
+Coded = tuple[np.ndarray, np.ndarray]
+
+
 @dataclass(frozen=True)
 class Grouping:
     key: str
     label: str
-    make: Callable[[pd.DataFrame], pd.Series]
+    coder: Callable[[pd.DataFrame], Coded]
     # True when the grouping is only known after treatment starts (response, toxicity): a plain
     # log-rank comparison of such groups suffers from guarantee-time bias.
     post_baseline: bool = False
     ordered: bool = False
+
+    def codes(self, df: pd.DataFrame) -> Coded:
+        """Codes and labels: what the subgroup table needs (no label strings per patient)."""
+        return self.coder(df)
+
+    def make(self, df: pd.DataFrame) -> pd.Series:
+        """One label per patient, None where the patient cannot be placed."""
+        return _as_series(*self.coder(df), df.index)
 
 
 def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> pd.Series:
@@ -57,9 +69,12 @@ def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split
 
     With the seed's cut of 3 the two forms are "1" / "2" / ">=3" and "1-2" / ">=3".
     """
+    return _recode(pd.to_numeric(line_of_therapy, errors="coerce"), _line_label(cut, split_below))
+
+
+def _line_label(cut: int, split_below: bool) -> Callable[[float], str]:
     if cut < 2:
         raise ValueError("The line-of-therapy cut must be 2 or more.")
-    line = pd.to_numeric(line_of_therapy, errors="coerce")
     high = f"≥{cut}"
     low = "1" if cut == 2 else f"1-{cut - 1}"
 
@@ -70,7 +85,16 @@ def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split
             return low
         return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
-    return _recode(line, label)
+    return label
+
+
+def _line_coder(cut: int, split_below: bool) -> Callable[[pd.DataFrame], Coded]:
+    label = _line_label(cut, split_below)
+
+    def coder(df: pd.DataFrame) -> Coded:
+        return _codes_of(pd.to_numeric(df["line_of_therapy"], errors="coerce"), label)
+
+    return coder
 
 
 def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> list[str]:
@@ -82,23 +106,51 @@ def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> lis
 
 def responder(best_response: pd.Series) -> pd.Series:
     """"Responder" (CR/PR) vs "Non-responder" (SD/PD); not evaluable stays missing."""
-    groups = {"CR": RESPONDER, "PR": RESPONDER, "SD": NON_RESPONDER, "PD": NON_RESPONDER}
-    return _recode(best_response, lambda v: groups.get(v))
+    return _recode(best_response, _RESPONDER.get)
 
 
 def evaluable_response(best_response: pd.Series) -> pd.Series:
-    return _recode(best_response, lambda v: v if v in EVALUABLE_RESPONSES else None)
+    return _recode(best_response, _evaluable)
+
+
+def _evaluable(v: Any) -> Any:
+    return v if v in EVALUABLE_RESPONSES else None
+
+
+def _head_neck(site: Any) -> str:
+    return "Head and neck" if site == "Head and neck" else "Other sites"
+
+
+def _codes_of(values: pd.Series, label: Callable[[Any], Any]) -> Coded:
+    """Codes of `label(v)` per patient, `label` called once per distinct value (a hash
+    factorisation, so 15 groupings of a million patients stay fast). Missing values, and
+    values `label` maps to None, get code -1. Labels in order of first appearance."""
+    raw, uniques = pd.factorize(values)
+    mapped = [label(u) for u in uniques]
+    position: dict[Any, int] = {}
+    for m in mapped:
+        if m is not None:
+            position.setdefault(m, len(position))
+    lookup = np.array([position[m] if m is not None else -1 for m in mapped] + [-1], dtype=np.intp)
+    labels = np.empty(len(position), dtype=object)
+    labels[:] = list(position)
+    return lookup[raw], labels
+
+
+def _as_series(codes: np.ndarray, labels: np.ndarray, index: pd.Index) -> pd.Series:
+    """Labels per patient; missing is None (not NaN) so labels stay plain Python objects."""
+    lookup = np.empty(len(labels) + 1, dtype=object)
+    lookup[:-1] = labels
+    lookup[-1] = None  # code -1
+    return pd.Series(lookup[codes], index=index, dtype=object)
 
 
 def _recode(values: pd.Series, label: Callable[[Any], Any]) -> pd.Series:
-    """Labels `label(v)` per patient, computed once per distinct value (a hash factorisation,
-    so 15 groupings of a million patients stay fast); missing values, and values `label`
-    maps to None, are None (not NaN) so labels stay plain Python objects."""
-    codes, uniques = pd.factorize(values)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [label(u) for u in uniques]
-    mapped[-1] = None  # code -1: missing
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
+    return _as_series(*_codes_of(values, label), values.index)
+
+
+def _none(df: pd.DataFrame) -> Coded:
+    return np.full(len(df), -1, dtype=np.intp), np.empty(0, dtype=object)
 
 
 def _blank(index: pd.Index) -> pd.Series:
@@ -106,55 +158,41 @@ def _blank(index: pd.Index) -> pd.Series:
     return pd.Series([None] * len(index), index=index, dtype=object)
 
 
-def _yes_no(values: pd.Series, yes: str, no: str) -> pd.Series:
-    return _recode(values.astype("boolean"), lambda v: yes if v else no)
+def _column(name: str, label: Callable[[Any], Any] = lambda v: v) -> Callable[[pd.DataFrame], Coded]:
+    def coder(df: pd.DataFrame) -> Coded:
+        return _codes_of(df[name], label) if name in df else _none(df)
+
+    return coder
 
 
-def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
-    def make(df: pd.DataFrame) -> pd.Series:
-        if name not in df:
-            return _blank(df.index)
-        return _recode(df[name], lambda v: v)
+def _numeric(name: str, label: Callable[[float], Any]) -> Callable[[pd.DataFrame], Coded]:
+    def coder(df: pd.DataFrame) -> Coded:
+        return _codes_of(pd.to_numeric(df[name], errors="coerce"), label) if name in df else _none(df)
 
-    return make
+    return coder
 
 
-def _histotype(df: pd.DataFrame) -> pd.Series:
+def _histotype(df: pd.DataFrame) -> Coded:
     # A filtered cohort carries "histotype_group" (rare histotypes folded into Other when the
     # user asked for it): group by what the filter shows, so the two never disagree.
     return _column("histotype_group" if "histotype_group" in df else "histotype")(df)
 
 
-def _site_head_neck(df: pd.DataFrame) -> pd.Series:
-    if "primary_site" not in df:
-        return _blank(df.index)
-    return _recode(df["primary_site"], lambda v: "Head and neck" if v == "Head and neck" else "Other sites")
+_RESPONDER = {"CR": RESPONDER, "PR": RESPONDER, "SD": NON_RESPONDER, "PD": NON_RESPONDER}
 
 
-def _ae(df: pd.DataFrame) -> pd.Series:
+def _ae(df: pd.DataFrame) -> Coded:
     if "any_ae" not in df:
-        return _blank(df.index)
-    return _yes_no(df["any_ae"], "Any AE", "No AE")
+        return _none(df)
+    return _codes_of(df["any_ae"].astype("boolean"), lambda v: "Any AE" if v else "No AE")
 
 
-def _ae_grade(df: pd.DataFrame) -> pd.Series:
-    if "max_ae_grade" not in df:
-        return _blank(df.index)
-
-    def label(g: float) -> str | None:
-        return "No AE" if g == 0 else "Grade 1-2" if 1 <= g <= 2 else "Grade ≥3" if g >= 3 else None
-
-    return _recode(pd.to_numeric(df["max_ae_grade"], errors="coerce"), label)
+def _ae_grade_label(g: float) -> str | None:
+    return "No AE" if g == 0 else "Grade 1-2" if 1 <= g <= 2 else "Grade ≥3" if g >= 3 else None
 
 
-def _n_met_sites(df: pd.DataFrame) -> pd.Series:
-    if "n_met_sites" not in df:
-        return _blank(df.index)
-
-    def label(n: float) -> str | None:
-        return "0-1 sites" if n <= 1 else "≥2 sites" if n >= 2 else None
-
-    return _recode(pd.to_numeric(df["n_met_sites"], errors="coerce"), label)
+def _met_sites_label(n: float) -> str | None:
+    return "0-1 sites" if n <= 1 else "≥2 sites" if n >= 2 else None
 
 
 def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
@@ -164,49 +202,49 @@ def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
         Grouping(
             "line_2",
             f"Line of therapy ({line_levels(line_cut, split_below=False)[0]} vs ≥{line_cut})",
-            lambda df: line_group(df["line_of_therapy"], line_cut, split_below=False),
+            _line_coder(line_cut, split_below=False),
             ordered=True,
         ),
         Grouping(
             "line",
             "Line of therapy (" + " / ".join(line_levels(line_cut)) + ")",
-            lambda df: line_group(df["line_of_therapy"], line_cut),
+            _line_coder(line_cut, split_below=True),
             ordered=True,
         ),
         Grouping("regimen_class", "Regimen class", _column("regimen_class")),
         Grouping("regimen", "Regimen", _column("regimen")),
-        Grouping("responder", "Best response (CR/PR vs SD/PD)", lambda df: responder(_column("best_response")(df)), post_baseline=True),
-        Grouping("best_response", "Best response (CR / PR / SD / PD)", lambda df: evaluable_response(_column("best_response")(df)), post_baseline=True, ordered=True),
+        Grouping("responder", "Best response (CR/PR vs SD/PD)", _column("best_response", _RESPONDER.get), post_baseline=True),
+        Grouping("best_response", "Best response (CR / PR / SD / PD)", _column("best_response", _evaluable), post_baseline=True, ordered=True),
         Grouping("center", "Centre", _column("center")),
         Grouping("sex", "Sex", _column("sex")),
         Grouping("disease_stage", "Disease stage", _column("disease_stage")),
         Grouping("primary_site", "Primary site", _column("primary_site")),
-        Grouping("head_neck", "Primary site (head and neck vs other)", _site_head_neck),
-        Grouping("n_met_sites", "Number of metastatic sites", _n_met_sites, ordered=True),
+        Grouping("head_neck", "Primary site (head and neck vs other)", _column("primary_site", _head_neck)),
+        Grouping("n_met_sites", "Number of metastatic sites", _numeric("n_met_sites", _met_sites_label), ordered=True),
         Grouping("any_ae", "Adverse event (any vs none)", _ae, post_baseline=True),
-        Grouping("ae_grade", "Worst AE grade", _ae_grade, post_baseline=True, ordered=True),
+        Grouping("ae_grade", "Worst AE grade", _numeric("max_ae_grade", _ae_grade_label), post_baseline=True, ordered=True),
     ]
     return {g.key: g for g in items}
 
 
-def grouping_labels(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, pd.Series]:
-    """Labels of every grouping that splits this cohort into at least two groups (each grouping
-    computed once: the subgroup table reuses them for both endpoints)."""
+def grouping_codes(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Coded]:
+    """Codes and labels of every grouping that splits this cohort into at least two groups
+    (each computed once: the subgroup table uses them for both endpoints)."""
     out = {}
     for key, g in make_groupings(line_cut).items():
         try:
-            labels = g.make(cohort)
+            codes, labels = g.codes(cohort)
         except KeyError:
             continue
-        if labels.nunique() >= 2:
-            out[key] = labels
+        if len(labels) >= 2:  # every label is carried by at least one patient
+            out[key] = (codes, labels)
     return out
 
 
 def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
     """Groupings that split this cohort into at least two groups."""
     defs = make_groupings(line_cut)
-    return {key: defs[key] for key in grouping_labels(cohort, line_cut)}
+    return {key: defs[key] for key in grouping_codes(cohort, line_cut)}
 
 
 def level_order(labels: pd.Series, grouping: Grouping | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sarcoma.groupings import DEFAULT_LINE_CUT, grouping_labels, make_groupings, order_levels
+from sarcoma.groupings import DEFAULT_LINE_CUT, grouping_codes, make_groupings, order_levels
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, TESTS, endpoint_columns, format_p
 from sarcoma.lifetable import EndpointSort, km_from_table, logrank_from_table
 from sarcoma.survival import SurvivalInputError, adjust_pvalues
@@ -75,12 +75,11 @@ def subgroup_table(
     if test not in TESTS:
         raise ValueError(f"Unknown test {test!r}; choose one of {', '.join(TESTS)}.")
     defs = make_groupings(line_cut)
+    # Once per variable, for both endpoints: integer codes (-1 = not recorded) and the labels.
     if groupings is None:
-        labels = grouping_labels(df, line_cut)
+        coded = grouping_codes(df, line_cut)
     else:
-        labels = {key: defs[key].make(df) for key in groupings}  # once per variable, both endpoints
-    # Factorised once per variable: codes (-1 = not recorded) and the distinct labels.
-    coded = {key: pd.factorize(lab.to_numpy(dtype=object)) for key, lab in labels.items()}
+        coded = {key: defs[key].codes(df) for key in groupings}
     rows, tests = [], []
     for endpoint in endpoints:
         tcol, ecol = endpoint_columns(endpoint)
