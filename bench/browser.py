@@ -195,6 +195,8 @@ def main() -> None:
         finally:
             server.stop()
             browser.close()
+    print(f"Load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores (other jobs share this machine: wall-clock figures scale with it).")
 
 
 if __name__ == "__main__":

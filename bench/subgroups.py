@@ -14,6 +14,7 @@ Goals (issue 13): >= 100x at N = 72, >= 10x at 100k.
 from __future__ import annotations
 
 import math
+import os
 import time
 from pathlib import Path
 
@@ -124,7 +125,9 @@ def main() -> None:
             "" if ratio >= goal else (", OK on CPU time" if ratio_cpu >= goal else ", below on CPU time too")))
         print(f"{n:>9,} | {ours[0] * 1e3:11.1f} ms {ours[1] * 1e3:6.1f} ms | {naive[0] * 1e3:12.1f} ms "
               f"{naive[1] * 1e3:7.1f} ms | {ratio:6.1f}x {ratio_cpu:6.1f}x | {verdict}{note}", flush=True)
-    print("Times are wall clock on this (shared) machine; the ratio is measured in the same run.")
+    print("Times are wall clock on this (shared) machine; the ratio is measured in the same run. "
+          f"Load average (1/5/15 min) at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"on {os.cpu_count()} cores.")
 
 
 if __name__ == "__main__":

@@ -420,11 +420,8 @@ def km_from_table(
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = 1.0 - d / nr
         term = d / (nr * (nr - d))
-    surv = np.empty_like(factor)
-    cum = np.empty_like(term)
-    for a, b in zip(starts, ends, strict=True):  # one cumprod per curve, as kaplan_meier did
-        np.cumprod(factor[a:b], out=surv[a:b])
-        np.cumsum(term[a:b], out=cum[a:b])
+    surv = _cumulative_by_curve(np.cumprod, factor, 1.0, starts, ends)
+    cum = _cumulative_by_curve(np.cumsum, term, 0.0, starts, ends)
     with np.errstate(invalid="ignore"):
         sigma = np.sqrt(cum)
     # n == d makes the Greenwood term infinite: S = 0 there and its SE is undefined.
@@ -509,6 +506,25 @@ def _bands(surv, sigma, std_err, z: float, conf_type: str) -> tuple[np.ndarray, 
     return lower, upper
 
 
+def _cumulative_by_curve(accumulate, values: np.ndarray, neutral: float, starts, ends) -> np.ndarray:
+    """`accumulate` (np.cumprod / np.cumsum) restarted at each curve. Accumulation is
+    sequential, so each curve's values are exactly those of the function on that curve alone.
+    Curves are laid out as rows of a padded grid (one call) unless that grid would be mostly
+    padding (very unequal groups), then accumulated one by one."""
+    lengths = ends - starts
+    width = int(lengths.max())
+    if starts.size * width > 4 * values.size + 256:
+        out = np.empty_like(values)
+        for a, b in zip(starts, ends, strict=True):
+            accumulate(values[a:b], out=out[a:b])
+        return out
+    rows = np.repeat(np.arange(starts.size), lengths)
+    cols = np.arange(values.size) - np.repeat(starts, lengths)
+    grid = np.full((starts.size, width), neutral)
+    grid[rows, cols] = values
+    return accumulate(grid, axis=1)[rows, cols]
+
+
 def _spread(values: np.ndarray, pos: np.ndarray, size: int, fill) -> np.ndarray:
     out = np.full(size, fill, dtype=values.dtype)
     out[pos] = values
@@ -559,6 +575,11 @@ def _chi_square(ome: np.ndarray, var: np.ndarray) -> tuple[float, int, np.ndarra
     live = np.flatnonzero(~silent)
     if live.size < 2:
         return 0.0, 0, silent
+    if live.size == 2:
+        # Two groups with variance: V restricted to them has rank 1 (rows sum to zero), and the
+        # statistic is R survdiff's (O - E)^2 / V of the first group.
+        a = live[0]
+        return float(ome[a] * ome[a] / var[a, a]), 1, silent
     scale = 1.0 / np.sqrt(diag[live])
     v = var[np.ix_(live, live)] * scale[:, None] * scale[None, :]
     u = ome[live] * scale
