@@ -135,9 +135,7 @@ def redraws(page: Page, cohort, centres: list[str]) -> list[float]:
     for i in range(CHANGES):
         chosen = centres[: i + 1]
         n = apply_filters(cohort, FilterState(centers=tuple(chosen))).n
-        combo.focus()
-        page.keyboard.press("ArrowDown")
-        expect(combo).to_have_attribute("aria-expanded", "true")
+        open_list(page, combo)
         option = page.get_by_role("option", name=chosen[-1], exact=True)
         t0 = time.perf_counter()
         option.click()
@@ -147,6 +145,21 @@ def redraws(page: Page, cohort, centres: list[str]) -> list[float]:
         page.keyboard.press("Escape")
         expect(page.locator(IDLE)).to_have_count(1)
     return times[1:]
+
+
+def open_list(page: Page, combo) -> None:
+    """Open a multiselect's list with the keyboard (not timed). Right after a rerun the first
+    ArrowDown may only focus the field, as tests/test_browser.py found: retry."""
+    for _ in range(3):
+        expect(page.locator(IDLE)).to_have_count(1)
+        combo.focus()
+        page.keyboard.press("ArrowDown")
+        try:
+            expect(combo).to_have_attribute("aria-expanded", "true", timeout=5_000)
+            return
+        except AssertionError:
+            page.keyboard.press("Escape")
+    raise RuntimeError("the Centre list did not open")
 
 
 def upload(page: Page, path: Path, n: int) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sarcoma.groupings import DEFAULT_LINE_CUT, grouping_codes, make_groupings, order_levels
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, TESTS, endpoint_columns, format_p
-from sarcoma.lifetable import EndpointSort, km_from_table, logrank_from_table
+from sarcoma.lifetable import EndpointSort, logrank_from_table, medians_from_table
 from sarcoma.survival import SurvivalInputError, adjust_pvalues
 
 ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
@@ -90,12 +90,14 @@ def subgroup_table(
         for key, (codes_all, uniques) in coded.items():
             g = defs[key]
             res = _grouping_result(sort, codes_all[usable], list(uniques), g, endpoint, conf_type, test, min_group_size)
-            for level, km in res["curves"].items():
+            m = res["medians"]
+            for j, level in enumerate(m["keys"]):
                 rows.append(
                     {
                         "endpoint": endpoint, "variable": key, "variable_label": g.label, "level": level,
-                        "n": km.n, "events": km.n_events, "median": km.median, "median_lower": km.median_lower,
-                        "median_upper": km.median_upper, "median_text": km.median_text(), "small": km.n < min_group_size,
+                        "n": int(m["n"][j]), "events": int(m["events"][j]), "median": float(m["median"][j]),
+                        "median_lower": float(m["median_lower"][j]), "median_upper": float(m["median_upper"][j]),
+                        "median_text": m["median_text"][j], "small": bool(m["n"][j] < min_group_size),
                     }
                 )
             notes = []
@@ -141,7 +143,7 @@ def _grouping_result(sort, codes, uniques, grouping, endpoint, conf_type, test, 
     counts = np.bincount(codes[labelled], minlength=len(uniques))
     present = np.flatnonzero(counts)
     levels = order_levels([uniques[i] for i in present], counts[present], grouping)
-    out = {"curves": {}, "test": None, "note": None, "small": (), "n_unlabelled": int((~labelled).sum())}
+    out = {"medians": {"keys": []}, "test": None, "note": None, "small": (), "n_unlabelled": int((~labelled).sum())}
     if sort is None or not levels:
         return out
     position = {lv: i for i, lv in enumerate(levels)}
@@ -149,9 +151,9 @@ def _grouping_result(sort, codes, uniques, grouping, endpoint, conf_type, test, 
     for i in present:
         remap[i] = position[uniques[i]]
     table = sort.table(np.where(labelled, remap[codes], -1), levels)
-    curves = km_from_table(table, conf_type=conf_type)
-    out["curves"] = curves
-    out["small"] = tuple(lv for lv, c in curves.items() if c.n < min_group_size)
+    medians = medians_from_table(table, conf_type=conf_type)
+    out["medians"] = medians
+    out["small"] = tuple(lv for lv, n in zip(medians["keys"], medians["n"], strict=True) if n < min_group_size)
     if len(levels) < 2:
         out["note"] = "Only one group in the current selection: no comparison possible."
         return out
