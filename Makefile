@@ -44,10 +44,15 @@ test-fast: $(STAMP) lint
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-# R's golden values for the tests (tests/reference/README.md); needs R with r-cran-survival.
+# R's golden outputs (tests/reference/out/*.csv) from every script in tests/reference/ (common.R
+# is their shared helper). Needs R with the survival package: apt-get install r-base-core
+# r-cran-survival. The test suite itself only reads the saved CSVs.
 reference:
-	@command -v Rscript >/dev/null 2>&1 || { echo "Rscript is missing: sudo apt-get install r-base-core r-cran-survival"; exit 1; }
-	@for f in tests/reference/*.R; do echo "Rscript $$f"; Rscript "$$f" || exit 1; done
+	@command -v Rscript >/dev/null 2>&1 || { echo "Rscript not found: apt-get install r-base-core r-cran-survival"; exit 1; }
+	@for script in tests/reference/*.R; do \
+	  [ "$$script" = tests/reference/common.R ] && continue; \
+	  echo "Rscript $$script"; Rscript "$$script" || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .benchmarks test-output

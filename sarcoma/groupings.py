@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,15 +42,27 @@ VOCABULARIES: tuple[tuple[str, ...], ...] = (
 )
 
 
+# Integer codes per patient (-1: cannot be placed) and the distinct labels they index.
+Coded = tuple[np.ndarray, np.ndarray]
+
+
 @dataclass(frozen=True)
 class Grouping:
     key: str
     label: str
-    make: Callable[[pd.DataFrame], pd.Series]
+    coder: Callable[[pd.DataFrame], Coded]
     # True when the grouping is only known after treatment starts (response, toxicity): a plain
     # log-rank comparison of such groups suffers from guarantee-time bias.
     post_baseline: bool = False
     ordered: bool = False
+
+    def codes(self, df: pd.DataFrame) -> Coded:
+        """Codes and labels: what the subgroup table needs (no label strings per patient)."""
+        return self.coder(df)
+
+    def make(self, df: pd.DataFrame) -> pd.Series:
+        """One label per patient, None where the patient cannot be placed."""
+        return _as_series(*self.coder(df), df.index)
 
 
 def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> pd.Series:
@@ -57,17 +70,32 @@ def line_group(line_of_therapy: pd.Series, cut: int = DEFAULT_LINE_CUT, *, split
 
     With the seed's cut of 3 the two forms are "1" / "2" / ">=3" and "1-2" / ">=3".
     """
+    return _recode(pd.to_numeric(line_of_therapy, errors="coerce"), _line_label(cut, split_below))
+
+
+def _line_label(cut: int, split_below: bool) -> Callable[[float], str]:
     if cut < 2:
         raise ValueError("The line-of-therapy cut must be 2 or more.")
-    line = pd.to_numeric(line_of_therapy, errors="coerce")
     high = f"≥{cut}"
-    if split_below:
-        labels = line.astype("Int64").astype("string")
-    else:
-        low = "1" if cut == 2 else f"1-{cut - 1}"
-        labels = pd.Series(low, index=line.index, dtype="string")
-    labels = labels.where(line < cut, high).astype(object)
-    return labels.where(line.notna(), None)
+    low = "1" if cut == 2 else f"1-{cut - 1}"
+
+    def label(v: float) -> str:
+        if v >= cut:
+            return high
+        if not split_below:
+            return low
+        return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+    return label
+
+
+def _line_coder(cut: int, split_below: bool) -> Callable[[pd.DataFrame], Coded]:
+    label = _line_label(cut, split_below)
+
+    def coder(df: pd.DataFrame) -> Coded:
+        return _codes_of(pd.to_numeric(df["line_of_therapy"], errors="coerce"), label)
+
+    return coder
 
 
 def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> list[str]:
@@ -79,16 +107,51 @@ def line_levels(cut: int = DEFAULT_LINE_CUT, *, split_below: bool = True) -> lis
 
 def responder(best_response: pd.Series) -> pd.Series:
     """"Responder" (CR/PR) vs "Non-responder" (SD/PD); not evaluable stays missing."""
-    br = best_response.astype(object)
-    out = _blank(br.index)
-    out[br.isin(["CR", "PR"])] = RESPONDER
-    out[br.isin(["SD", "PD"])] = NON_RESPONDER
-    return out
+    return _recode(best_response, _RESPONDER.get)
 
 
 def evaluable_response(best_response: pd.Series) -> pd.Series:
-    br = best_response.astype(object)
-    return br.where(br.isin(list(EVALUABLE_RESPONSES)), None)
+    return _recode(best_response, _evaluable)
+
+
+def _evaluable(v: Any) -> Any:
+    return v if v in EVALUABLE_RESPONSES else None
+
+
+def _head_neck(site: Any) -> str:
+    return "Head and neck" if site == "Head and neck" else "Other sites"
+
+
+def _codes_of(values: pd.Series, label: Callable[[Any], Any]) -> Coded:
+    """Codes of `label(v)` per patient, `label` called once per distinct value (a hash
+    factorisation, so 15 groupings of a million patients stay fast). Missing values, and
+    values `label` maps to None, get code -1. Labels in order of first appearance."""
+    raw, uniques = pd.factorize(values)
+    mapped = [label(u) for u in uniques]
+    position: dict[Any, int] = {}
+    for m in mapped:
+        if m is not None:
+            position.setdefault(m, len(position))
+    lookup = np.array([position[m] if m is not None else -1 for m in mapped] + [-1], dtype=np.intp)
+    labels = np.empty(len(position), dtype=object)
+    labels[:] = list(position)
+    return lookup[raw], labels
+
+
+def _as_series(codes: np.ndarray, labels: np.ndarray, index: pd.Index) -> pd.Series:
+    """Labels per patient; missing is None (not NaN) so labels stay plain Python objects."""
+    lookup = np.empty(len(labels) + 1, dtype=object)
+    lookup[:-1] = labels
+    lookup[-1] = None  # code -1
+    return pd.Series(lookup[codes], index=index, dtype=object)
+
+
+def _recode(values: pd.Series, label: Callable[[Any], Any]) -> pd.Series:
+    return _as_series(*_codes_of(values, label), values.index)
+
+
+def _none(df: pd.DataFrame) -> Coded:
+    return np.full(len(df), -1, dtype=np.intp), np.empty(0, dtype=object)
 
 
 def _blank(index: pd.Index) -> pd.Series:
@@ -96,61 +159,41 @@ def _blank(index: pd.Index) -> pd.Series:
     return pd.Series([None] * len(index), index=index, dtype=object)
 
 
-def _yes_no(values: pd.Series, yes: str, no: str) -> pd.Series:
-    flag = values.astype("boolean")
-    out = _blank(values.index)
-    out[flag.fillna(False).to_numpy(dtype=bool)] = yes
-    out[(~flag).fillna(False).to_numpy(dtype=bool)] = no
-    return out
+def _column(name: str, label: Callable[[Any], Any] = lambda v: v) -> Callable[[pd.DataFrame], Coded]:
+    def coder(df: pd.DataFrame) -> Coded:
+        return _codes_of(df[name], label) if name in df else _none(df)
+
+    return coder
 
 
-def _column(name: str) -> Callable[[pd.DataFrame], pd.Series]:
-    def make(df: pd.DataFrame) -> pd.Series:
-        if name not in df:
-            return _blank(df.index)
-        col = df[name].astype(object)
-        return col.where(col.notna(), None)
+def _numeric(name: str, label: Callable[[float], Any]) -> Callable[[pd.DataFrame], Coded]:
+    def coder(df: pd.DataFrame) -> Coded:
+        return _codes_of(pd.to_numeric(df[name], errors="coerce"), label) if name in df else _none(df)
 
-    return make
+    return coder
 
 
-def _histotype(df: pd.DataFrame) -> pd.Series:
+def _histotype(df: pd.DataFrame) -> Coded:
     # A filtered cohort carries "histotype_group" (rare histotypes folded into Other when the
     # user asked for it): group by what the filter shows, so the two never disagree.
     return _column("histotype_group" if "histotype_group" in df else "histotype")(df)
 
 
-def _site_head_neck(df: pd.DataFrame) -> pd.Series:
-    site = _column("primary_site")(df)
-    out = pd.Series(np.where(site == "Head and neck", "Head and neck", "Other sites"), index=df.index, dtype=object)
-    return out.where(site.notna(), None)
+_RESPONDER = {"CR": RESPONDER, "PR": RESPONDER, "SD": NON_RESPONDER, "PD": NON_RESPONDER}
 
 
-def _ae(df: pd.DataFrame) -> pd.Series:
+def _ae(df: pd.DataFrame) -> Coded:
     if "any_ae" not in df:
-        return _blank(df.index)
-    return _yes_no(df["any_ae"], "Any AE", "No AE")
+        return _none(df)
+    return _codes_of(df["any_ae"].astype("boolean"), lambda v: "Any AE" if v else "No AE")
 
 
-def _ae_grade(df: pd.DataFrame) -> pd.Series:
-    if "max_ae_grade" not in df:
-        return _blank(df.index)
-    g = pd.to_numeric(df["max_ae_grade"], errors="coerce")
-    out = _blank(df.index)
-    out[g == 0] = "No AE"
-    out[(g >= 1) & (g <= 2)] = "Grade 1-2"
-    out[g >= 3] = "Grade ≥3"
-    return out
+def _ae_grade_label(g: float) -> str | None:
+    return "No AE" if g == 0 else "Grade 1-2" if 1 <= g <= 2 else "Grade ≥3" if g >= 3 else None
 
 
-def _n_met_sites(df: pd.DataFrame) -> pd.Series:
-    if "n_met_sites" not in df:
-        return _blank(df.index)
-    n = pd.to_numeric(df["n_met_sites"], errors="coerce")
-    out = _blank(df.index)
-    out[n <= 1] = "0-1 sites"
-    out[n >= 2] = "≥2 sites"
-    return out
+def _met_sites_label(n: float) -> str | None:
+    return "0-1 sites" if n <= 1 else "≥2 sites" if n >= 2 else None
 
 
 def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
@@ -160,27 +203,27 @@ def make_groupings(line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
         Grouping(
             "line_2",
             f"Line of therapy ({line_levels(line_cut, split_below=False)[0]} vs ≥{line_cut})",
-            lambda df: line_group(df["line_of_therapy"], line_cut, split_below=False),
+            _line_coder(line_cut, split_below=False),
             ordered=True,
         ),
         Grouping(
             "line",
             "Line of therapy (" + " / ".join(line_levels(line_cut)) + ")",
-            lambda df: line_group(df["line_of_therapy"], line_cut),
+            _line_coder(line_cut, split_below=True),
             ordered=True,
         ),
         Grouping("regimen_class", "Regimen class", _column("regimen_class")),
         Grouping("regimen", "Regimen", _column("regimen")),
-        Grouping("responder", "Best response (CR/PR vs SD/PD)", lambda df: responder(_column("best_response")(df)), post_baseline=True),
-        Grouping("best_response", "Best response (CR / PR / SD / PD)", lambda df: evaluable_response(_column("best_response")(df)), post_baseline=True, ordered=True),
+        Grouping("responder", "Best response (CR/PR vs SD/PD)", _column("best_response", _RESPONDER.get), post_baseline=True),
+        Grouping("best_response", "Best response (CR / PR / SD / PD)", _column("best_response", _evaluable), post_baseline=True, ordered=True),
         Grouping("center", "Centre", _column("center")),
         Grouping("sex", "Sex", _column("sex")),
         Grouping("disease_stage", "Disease stage", _column("disease_stage")),
         Grouping("primary_site", "Primary site", _column("primary_site")),
-        Grouping("head_neck", "Primary site (head and neck vs other)", _site_head_neck),
-        Grouping("n_met_sites", "Number of metastatic sites", _n_met_sites, ordered=True),
+        Grouping("head_neck", "Primary site (head and neck vs other)", _column("primary_site", _head_neck)),
+        Grouping("n_met_sites", "Number of metastatic sites", _numeric("n_met_sites", _met_sites_label), ordered=True),
         Grouping("any_ae", "Adverse event (any vs none)", _ae, post_baseline=True),
-        Grouping("ae_grade", "Worst AE grade", _ae_grade, post_baseline=True, ordered=True),
+        Grouping("ae_grade", "Worst AE grade", _numeric("max_ae_grade", _ae_grade_label), post_baseline=True, ordered=True),
     ]
     return {g.key: g for g in items}
 
@@ -202,25 +245,46 @@ def why_not_grouped(cohort: pd.DataFrame, grouping: Grouping) -> str | None:
     return None
 
 
+
+def grouping_codes(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Coded]:
+    """Codes and labels of every grouping that splits this cohort into at least two groups
+    (each computed once: the subgroup table uses them for both endpoints)."""
+    out = {}
+    for key, g in make_groupings(line_cut).items():
+        try:
+            codes, labels = g.codes(cohort)
+        except KeyError:
+            continue
+        if len(labels) >= 2:  # every label is carried by at least one patient
+            out[key] = (codes, labels)
+    return out
+
+
 def available_groupings(cohort: pd.DataFrame, line_cut: int = DEFAULT_LINE_CUT) -> dict[str, Grouping]:
     """Groupings that split this cohort into at least two groups."""
-    return {key: g for key, g in make_groupings(line_cut).items() if why_not_grouped(cohort, g) is None}
+    defs = make_groupings(line_cut)
+    return {key: defs[key] for key in grouping_codes(cohort, line_cut)}
 
 
 def level_order(labels: pd.Series, grouping: Grouping | None = None) -> list[str]:
     """Levels in a stable display order: natural order for ordered groupings, the vocabulary's
     order for known vocabularies (histotypes, regimen classes, ...), else by size."""
-    present = labels.dropna()
-    if present.empty:
+    counts = labels.dropna().value_counts()
+    return order_levels(list(counts.index), counts.to_numpy(), grouping)
+
+
+def order_levels(values: list, counts, grouping: Grouping | None = None) -> list:
+    """`level_order` from the distinct labels present and their counts (aligned lists)."""
+    if not values:
         return []
     if grouping is not None and grouping.ordered:
-        return sorted(present.unique(), key=_natural_key)
-    unique = set(present.unique())
+        return sorted(values, key=_natural_key)
+    unique = set(values)
     for vocab in VOCABULARIES:
         if unique <= set(vocab):
             return [v for v in vocab if v in unique]
-    counts = present.value_counts()
-    return sorted(counts.index, key=lambda v: (-counts[v], str(v)))
+    size = dict(zip(values, counts, strict=True))
+    return sorted(values, key=lambda v: (-size[v], str(v)))
 
 
 def _natural_key(label: object) -> tuple:

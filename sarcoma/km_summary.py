@@ -15,15 +15,13 @@ import pandas as pd
 
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
+from sarcoma.lifetable import EndpointSort, km_from_table, logrank_from_table
 from sarcoma.schema import ENDPOINTS
 from sarcoma.survival import (
     KMResult,
     LogRankResult,
     SurvivalInputError,
     format_median,
-    kaplan_meier,
-    logrank_test,
-    logrank_trend,
     median_follow_up,
 )
 
@@ -32,15 +30,18 @@ TESTS = {
     "logrank": "Log-rank",
     "breslow": "Breslow (generalised Wilcoxon)",
     "tarone-ware": "Tarone-Ware",
-    "peto": "Peto-Peto",
+    "peto": "Peto-Peto (SAS/K&M)",
+    "fh-rho1": "Fleming-Harrington ρ=1 (R survdiff rho=1)",
     "trend": "Log-rank test for trend",
 }
 CONF_TYPES = {
     "log-log": "log-log transformed (Kalbfleisch-Prentice; lifelines/SAS default), median CI by Brookmeyer-Crowley",
     "log": "log transformed (R survfit default), median CI by Brookmeyer-Crowley",
     "plain": "plain (linear), median CI by Brookmeyer-Crowley",
-    "spss": "SPSS-compatible: median ± 1.96 × SE(median), SE by Collett's density-based formula",
+    "spss": "SPSS-compatible: median ± 1.96 × SE(median), SE by Collett's density-based formula (SPSS's rule; R's survfit reports the Brookmeyer-Crowley interval instead)",
 }
+# The reverse-KM follow-up always uses the default interval, whatever the page shows.
+FOLLOW_UP_CI = "95% CI by Brookmeyer-Crowley, log-log"
 DEFAULT_MIN_GROUP = 5
 
 
@@ -82,6 +83,7 @@ class GroupedSurvival:
     n_subset: int
     excluded: tuple[Exclusion, ...] = field(default_factory=tuple)
     small_groups: tuple[str, ...] = ()
+    follow_up_km: KMResult | None = None  # the reverse-KM estimate behind `follow_up`
 
     @property
     def n_analysed(self) -> int:
@@ -96,6 +98,8 @@ class GroupedSurvival:
             text += " (stratified by centre)"
         elif self.test_note:  # e.g. stratification asked for but not possible: say so
             text += f"\n{self.test_note}"
+        if self.test.no_comparison:
+            text += f"\n{self.test.no_comparison_note()}"
         if self.small_groups:
             text += f"\n⚠ group(s) with fewer than the minimum size: {', '.join(self.small_groups)}"
         return text
@@ -109,8 +113,30 @@ class GroupedSurvival:
     def methods_note(self) -> str:
         return (
             f"Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[self.conf_type]}. "
-            + (f"Groups compared with the {self.test_name.lower()} test." if self.test_name else "")
-        )
+            + (f"Groups compared with the {_test_phrase(self.test_name)}. " if self.test_name else "")
+            + " ".join(_median_rule_note(lv, c) for lv, c in self.curves.items() if c.median_rule == "midpoint")
+        ).strip()
+
+    def follow_up_text(self) -> str:
+        """The follow-up line: method, CI method, estimate (with 'not reached'/'not estimable')."""
+        if self.follow_up_km is None:
+            value = format_median(*self.follow_up)
+        else:
+            value = self.follow_up_km.median_text()
+        return f"Median follow-up (reverse Kaplan-Meier on overall survival; {FOLLOW_UP_CI}): {value} months"
+
+
+def _test_phrase(name: str) -> str:
+    # Keep software names (SAS, R) and symbols as written; only the leading word is lowered.
+    return f"{name[0].lower()}{name[1:]} test" if not name.endswith("test for trend") else name[0].lower() + name[1:]
+
+
+def _median_rule_note(level: str, km: KMResult) -> str:
+    who = "" if level == ALL else f" of {level}"
+    return (
+        f"Median{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
+        f"midpoint of that stretch, {km.median:.1f} (R's rule); SPSS and lifelines print {km.median_first:.1f}."
+    )
 
 
 def at_risk_times(max_time: float, step: float | None = None) -> list[float]:
@@ -173,34 +199,37 @@ def survival_by_group(
         if no_group.any():
             excluded.append(Exclusion(f"{g.label} not recorded", int(no_group.sum()), tuple(ids[no_group].astype(str))))
     keep = usable & labels.notna()
-    t, e, lab = time[keep].to_numpy(float), event[keep].to_numpy(int), labels[keep]
+    t, e, lab = time[keep].to_numpy(float), event[keep].to_numpy(float), labels[keep]
     levels = level_order(lab, g)
-    # Integer codes in display order: one pass over the labels, then cheap numpy masks per group.
-    cat = pd.Categorical(lab, categories=levels)
-    codes = cat.codes
-    masks = [codes == i for i in range(len(levels))]
-
-    curves = {lv: kaplan_meier(t[m], e[m], conf_type=conf_type) for lv, m in zip(levels, masks, strict=True)}
+    # Integer codes in display order, then one life table (one sort) for curves and at-risk table.
+    codes = pd.Categorical(lab, categories=levels).codes
+    sort = EndpointSort.from_arrays(t, e) if len(t) else None
+    table = sort.table(codes, levels) if sort is not None else None
+    curves = km_from_table(table, conf_type=conf_type) if table is not None else {}
     max_time = float(t.max()) if len(t) else 0.0
     ticks = [] if summary_only else at_risk_times(max_time, at_risk_step)
-    at_risk = pd.DataFrame([number_at_risk(t[m], ticks) for m in masks], index=levels, columns=ticks)
-    table = _summary_table(curves, rate_times, min_group_size)
+    if table is not None:
+        at_risk = table.at_risk_at(ticks)
+    else:
+        at_risk = pd.DataFrame(index=levels, columns=ticks)
+    table_df = _summary_table(curves, rate_times, min_group_size)
     small = tuple(lv for lv, c in curves.items() if c.n < min_group_size)
 
     result_test, test_name, note = None, None, None
     if len(levels) >= 2:
-        strata = None
+        test_table = table
         if stratify_by_center and "center" in df:
             centers = df.loc[keep, "center"]
             if centers.notna().all() and centers.nunique() > 1:
-                strata = centers.to_numpy()
+                s_codes, s_labels = pd.factorize(centers.to_numpy(), sort=True)
+                test_table = sort.table(codes, levels, s_codes, list(s_labels))
             else:
                 note = "Not stratified: centre is missing for some patients or there is a single centre."
         try:
             if test == "trend":
-                result_test = logrank_trend(t, e, cat, scores=None if g is None or not g.ordered else _scores(levels), strata=strata)
+                result_test = logrank_from_table(test_table, scores=_scores(levels))
             else:
-                result_test = logrank_test(t, e, cat, strata=strata, weights=test)
+                result_test = logrank_from_table(test_table, weights=test)
             test_name = TESTS[test]
         except SurvivalInputError as exc:
             note = f"{TESTS[test]} not computed: {exc}"
@@ -209,27 +238,27 @@ def survival_by_group(
     elif grouping is not None:
         note = "Only one group in the current selection: no comparison possible."
 
-    follow = _follow_up(df) if follow_up and not summary_only else (math.nan,) * 3
+    fu_km = _follow_up(df) if follow_up and not summary_only else None
+    follow = (math.nan,) * 3 if fu_km is None else (fu_km.median, fu_km.median_lower, fu_km.median_upper)
     return GroupedSurvival(
-        endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table,
+        endpoint=endpoint, grouping=grouping, grouping_label=grouping_label, curves=curves, table=table_df,
         at_risk=at_risk, test=result_test, test_name=test_name, test_note=note, conf_type=conf_type,
-        follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small,
+        follow_up=follow, n_subset=len(df), excluded=tuple(excluded), small_groups=small, follow_up_km=fu_km,
     )
 
 
-def _follow_up(df: pd.DataFrame) -> tuple[float, float, float]:
+def _follow_up(df: pd.DataFrame) -> KMResult | None:
     """Median follow-up of the selection by reverse Kaplan-Meier on OS (deaths censor, the alive
     are followed), as papers report it (the seed's 20.7 months), whichever endpoint is shown."""
     tcol, ecol = ENDPOINTS["OS"]
     if tcol not in df or ecol not in df:
-        return (math.nan,) * 3
+        return None
     t = pd.to_numeric(df[tcol], errors="coerce")
     e = pd.to_numeric(df[ecol], errors="coerce")
     ok = t.notna() & e.notna()
     if not ok.any():
-        return (math.nan,) * 3
-    fu = median_follow_up(t[ok].to_numpy(float), e[ok].to_numpy(int))
-    return fu.median, fu.median_lower, fu.median_upper
+        return None
+    return median_follow_up(t[ok].to_numpy(float), e[ok].to_numpy(int))
 
 
 def _scores(levels: list[str]) -> list[float]:
@@ -243,7 +272,7 @@ def _summary_table(curves: dict[str, KMResult], rate_times: Sequence[float], min
             "Group": lv,
             "n": c.n,
             "Events": c.n_events,
-            "Median (95% CI), months": format_median(c.median, c.median_lower, c.median_upper),
+            "Median (95% CI), months": c.median_text(),
             "median": c.median,
             "median_lower": c.median_lower,
             "median_upper": c.median_upper,

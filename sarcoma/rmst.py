@@ -15,7 +15,7 @@ Conventions follow R's survRM2 (`rmst1` / `rmst2`):
   censored, tau must be at most that last time, and tau may never exceed the longest observed
   time (survRM2 stops with an error in the same cases).
 
-Computed with numpy from `sarcoma.survival.kaplan_meier` (no lifelines on this path); lifelines'
+Computed with numpy from life tables (`sarcoma.lifetable`; no lifelines on this path); lifelines'
 `restricted_mean_survival_time` and published R output are the test oracles.
 """
 
@@ -32,7 +32,8 @@ from scipy import stats
 
 from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, Exclusion, endpoint_columns, format_p
-from sarcoma.survival import KMResult, SurvivalInputError, kaplan_meier
+from sarcoma.lifetable import EndpointSort, km_from_table
+from sarcoma.survival import KMResult, SurvivalInputError, _validate, kaplan_meier
 
 __all__ = [
     "RMSTDifference",
@@ -81,6 +82,8 @@ class RMSTEstimate:
     lower: float
     upper: float
     alpha: float = 0.05
+    # Why se = 0 (nothing varies before tau), for the note; "" when se > 0.
+    no_variance_reason: str = ""
 
     @property
     def rmtl(self) -> float:
@@ -117,7 +120,16 @@ def rmst_from_km(km: KMResult, tau: float, *, label: str = "All patients", alpha
     return RMSTEstimate(
         label=str(label), n=km.n, n_events=km.n_events, tau=tau, rmst=rmst, se=se,
         lower=rmst - z * se, upper=rmst + z * se, alpha=float(alpha),
+        no_variance_reason="" if se > 0 else _no_variance_reason(t, d, tau),
     )
+
+
+def _no_variance_reason(t: np.ndarray, d: np.ndarray, tau: float) -> str:
+    """The Greenwood terms vanish only when no event happens before tau, or every event before
+    tau took all patients still at risk (the curve fell straight to 0): say which."""
+    if not (d[t < tau] > 0).any():
+        return f"no event before {tau:g} months (the curve stays at 100%, RMST = τ)"
+    return "the curve fell straight to 0: everyone still at risk had the event at the same time"
 
 
 def _ends_with_event(km: KMResult) -> bool:
@@ -139,12 +151,11 @@ def _limit(kms: Mapping[Any, KMResult]) -> float:
 
 
 def _split(time: Any, event: Any, group: Any) -> dict[Any, KMResult]:
-    """One Kaplan-Meier curve per group, in order of first appearance (validated inputs)."""
-    whole = kaplan_meier(time, event)  # validates and explains bad times/events
-    t = np.asarray(time, dtype=float).ravel()
-    e = np.asarray(event, dtype=float).ravel()
+    """One Kaplan-Meier curve per group, in order of first appearance (validated inputs), all
+    from one life table."""
+    t, e = _validate(time, event)  # explains bad times/events
     if group is None:
-        return {"All patients": whole}
+        return {"All patients": kaplan_meier(t, e)}
     arr = group.to_numpy() if isinstance(group, pd.Series | pd.Index) else np.asarray(group, dtype=object)
     arr = arr.ravel()
     if arr.size != t.size:
@@ -152,7 +163,7 @@ def _split(time: Any, event: Any, group: Any) -> dict[Any, KMResult]:
     codes, labels = pd.factorize(arr, sort=False)
     if (codes < 0).any():
         raise SurvivalInputError("The group is missing for some patients; remove them or give them a group.")
-    return {lab: kaplan_meier(t[codes == c], e[codes == c]) for c, lab in enumerate(labels)}
+    return km_from_table(EndpointSort(t, e).table(codes, list(labels)))
 
 
 def max_horizon(time: Any, event: Any, group: Any = None) -> float:
@@ -208,6 +219,17 @@ class RMSTDifference:
     def tau(self) -> float:
         return self.group.tau
 
+    @property
+    def no_test_note(self) -> str:
+        """Why there is no p-value (se = 0), in words; "" when there is one."""
+        if self.se > 0:
+            return ""
+        parts = [f"'{e.label}': {e.no_variance_reason}" for e in (self.group, self.reference)]
+        return (
+            "No p-value: the difference has no sampling variability up to τ — "
+            + "; ".join(parts) + "."
+        )
+
     def text(self, digits: int = 1) -> str:
         """Plain-language sentence for the page."""
         d = self.difference
@@ -216,6 +238,7 @@ class RMSTDifference:
             f"Within the first {self.tau:g} months, '{self.group.label}' patients had on average "
             f"{abs(d):.{digits}f} months {more} than '{self.reference.label}' patients "
             f"(difference {d:.{digits}f}, 95% CI {self.lower:.{digits}f} to {self.upper:.{digits}f}; {format_p(self.p_value)})."
+            + (f" {self.no_test_note}" if self.no_test_note else "")
         )
 
 
@@ -223,7 +246,7 @@ def _difference(a: RMSTEstimate, b: RMSTEstimate, alpha: float) -> RMSTDifferenc
     z = _z(alpha)
     diff = a.rmst - b.rmst
     se = math.sqrt(a.se**2 + b.se**2)
-    # se = 0 only when neither curve drops before tau: there is nothing to test.
+    # se = 0 only when neither curve varies before tau (see RMSTDifference.no_test_note).
     p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else math.nan
     return RMSTDifference(
         group=a, reference=b, difference=diff, se=se, lower=diff - z * se, upper=diff + z * se,
@@ -278,6 +301,8 @@ class RMSTTable:
             note = ""
             if lab in self.small_groups or (diff is not None and self.reference in self.small_groups):
                 note = f"group below {self.min_group_size} patients — p-value unreliable"
+            if diff is not None and diff.no_test_note:
+                note = f"{note}; {diff.no_test_note}" if note else diff.no_test_note
             rows.append(
                 {
                     "Group": lab,
@@ -345,7 +370,8 @@ def _grouped(df: pd.DataFrame, endpoint: str, grouping: str | None, line_cut: in
 
 
 def _curves(gr: _Grouped) -> dict[str, KMResult]:
-    return {lv: kaplan_meier(gr.t[(gr.labels == lv).to_numpy()], gr.e[(gr.labels == lv).to_numpy()]) for lv in gr.levels}
+    codes = pd.Categorical(gr.labels.astype(str), categories=gr.levels).codes
+    return km_from_table(EndpointSort.from_arrays(gr.t, gr.e).table(codes, gr.levels))
 
 
 def horizon_limit(df: pd.DataFrame, endpoint: str, grouping: str | None, *, line_cut: int = DEFAULT_LINE_CUT) -> float:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sarcoma.cox import univariable_cox
-from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, make_groupings
-from sarcoma.km_summary import DEFAULT_MIN_GROUP, format_p, survival_by_group
-from sarcoma.survival import adjust_pvalues
+from sarcoma.groupings import DEFAULT_LINE_CUT, grouping_codes, make_groupings, order_levels
+from sarcoma.km_summary import DEFAULT_MIN_GROUP, TESTS, endpoint_columns, format_p
+from sarcoma.lifetable import EndpointSort, logrank_from_table, medians_from_table
+from sarcoma.survival import SurvivalInputError, adjust_pvalues
 
 ADJUSTMENTS = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "none"}
 POST_BASELINE_NOTE = (
@@ -36,15 +36,19 @@ class SubgroupTable:
     def display(self) -> pd.DataFrame:
         """The table as shown: p-values on the first row of each variable, flags spelled out."""
         df = self.rows.copy()
-        first = ~df.duplicated(["endpoint", "variable"])
-        t = self.tests.set_index(["endpoint", "variable"])
-        keys = list(zip(df["endpoint"], df["variable"], strict=True))
-        df["p"] = [format_p(t.loc[k, "p_value"]) if f else "" for k, f in zip(keys, first, strict=True)]
-        df[f"p ({ADJUSTMENTS[self.adjust]})"] = [
-            format_p(t.loc[k, "p_adjusted"]) if f else "" for k, f in zip(keys, first, strict=True)
-        ]
-        df["Note"] = [t.loc[k, "note"] if f else "" for k, f in zip(keys, first, strict=True)]
-        return df[["endpoint", "variable_label", "level", "n", "events", "median_text", "p", f"p ({ADJUSTMENTS[self.adjust]})", "Note"]].rename(
+        first = (~df.duplicated(["endpoint", "variable"])).to_numpy()
+        # One aligned lookup of each row's test (not one .loc per cell: this runs on every redraw).
+        t = self.tests.set_index(["endpoint", "variable"]).reindex(pd.MultiIndex.from_frame(df[["endpoint", "variable"]]))
+
+        def on_first(values, fmt=lambda v: v) -> list:
+            return [fmt(v) if f else "" for v, f in zip(values, first, strict=True)]
+
+        # The test is named on the row of its p, so no p stands without its test.
+        df["Test"] = on_first(t["test_text"])
+        df["p"] = on_first(t["p_value"], format_p)
+        df[f"p ({ADJUSTMENTS[self.adjust]})"] = on_first(t["p_adjusted"], format_p)
+        df["Note"] = on_first(t["note"])
+        return df[["endpoint", "variable_label", "level", "n", "events", "median_text", "Test", "p", f"p ({ADJUSTMENTS[self.adjust]})", "Note"]].rename(
             columns={"endpoint": "Endpoint", "variable_label": "Variable", "level": "Group", "n": "n", "events": "Events", "median_text": "Median (95% CI), months"}
         )
 
@@ -60,57 +64,116 @@ def subgroup_table(
     min_group_size: int = DEFAULT_MIN_GROUP,
     line_cut: int = DEFAULT_LINE_CUT,
 ) -> SubgroupTable:
-    """Survival by every grouping variable (default: all that split this cohort in two or more)."""
+    """Survival by every grouping variable (default: all that split this cohort in two or more).
+
+    Each endpoint is sorted once; every grouping's life table is then built from that sort
+    (integer codes, no per-group DataFrame), and its curves and test come from the table. The
+    numbers are those `survival_by_group` shows on the Survival page for the same grouping.
+    """
     if adjust not in ADJUSTMENTS:
         raise ValueError(f"Unknown adjustment {adjust!r}; choose one of {', '.join(ADJUSTMENTS)}.")
+    if test not in TESTS:
+        raise ValueError(f"Unknown test {test!r}; choose one of {', '.join(TESTS)}.")
     defs = make_groupings(line_cut)
-    keys = list(groupings) if groupings is not None else list(available_groupings(df, line_cut))
-    labels = {key: defs[key].make(df) for key in keys}  # once per variable, used for both endpoints
+    # Once per variable, for both endpoints: integer codes (-1 = not recorded) and the labels.
+    if groupings is None:
+        coded = grouping_codes(df, line_cut)
+    else:
+        coded = {key: defs[key].codes(df) for key in groupings}
     rows, tests = [], []
     for endpoint in endpoints:
-        for key in keys:
-            res = survival_by_group(
-                df, endpoint, key, conf_type=conf_type, test=test, rate_times=(),
-                min_group_size=min_group_size, line_cut=line_cut, labels=labels[key], summary_only=True,
-            )
-            for _, r in res.table.iterrows():
+        tcol, ecol = endpoint_columns(endpoint)
+        time = pd.to_numeric(df[tcol], errors="coerce").to_numpy(float) if tcol in df else np.full(len(df), np.nan)
+        event = pd.to_numeric(df[ecol], errors="coerce").to_numpy(float) if ecol in df else np.full(len(df), np.nan)
+        usable = ~(np.isnan(time) | np.isnan(event))
+        sort = EndpointSort.from_arrays(time[usable], event[usable]) if usable.any() else None
+        for key, (codes_all, uniques) in coded.items():
+            g = defs[key]
+            res = _grouping_result(sort, codes_all[usable], list(uniques), g, endpoint, conf_type, test, min_group_size)
+            m = res["medians"]
+            for j, level in enumerate(m["keys"]):
                 rows.append(
                     {
-                        "endpoint": endpoint, "variable": key, "variable_label": defs[key].label,
-                        "level": r["Group"], "n": int(r["n"]), "events": int(r["Events"]),
-                        "median": r["median"], "median_lower": r["median_lower"], "median_upper": r["median_upper"],
-                        "median_text": r["Median (95% CI), months"], "small": bool(r["Small group"]),
+                        "endpoint": endpoint, "variable": key, "variable_label": g.label, "level": level,
+                        "n": int(m["n"][j]), "events": int(m["events"][j]), "median": float(m["median"][j]),
+                        "median_lower": float(m["median_lower"][j]), "median_upper": float(m["median_upper"][j]),
+                        "median_text": m["median_text"][j], "small": bool(m["n"][j] < min_group_size),
                     }
                 )
             notes = []
-            if res.small_groups:
-                notes.append(f"group(s) below {min_group_size} patients: {', '.join(res.small_groups)} — p-value unreliable")
-            if defs[key].post_baseline:
+            if res["small"]:
+                notes.append(f"group(s) below {min_group_size} patients: {', '.join(map(str, res['small']))} — p-value unreliable")
+            if g.post_baseline:
                 notes.append(POST_BASELINE_NOTE)
-            if res.test_note:
-                notes.append(res.test_note)
+            if res["note"]:
+                notes.append(res["note"])
             # Patients left out of this comparison are counted, never silently dropped.
-            notes.extend(f"{ex.n} patient(s) not in this comparison: {ex.reason}" for ex in res.excluded)
+            if (~usable).any():
+                notes.append(f"{int((~usable).sum())} patient(s) not in this comparison: no usable {endpoint} time or event recorded (see the data-quality report)")
+            if res["n_unlabelled"]:
+                notes.append(f"{res['n_unlabelled']} patient(s) not in this comparison: {g.label} not recorded")
+            lr = res["test"]
             tests.append(
                 {
-                    "endpoint": endpoint, "variable": key, "variable_label": defs[key].label,
-                    "statistic": res.test.statistic if res.test else np.nan,
-                    "df": res.test.df if res.test else np.nan,
-                    "p_value": res.test.p_value if res.test else np.nan,
-                    "small_groups": bool(res.small_groups),
-                    "post_baseline": defs[key].post_baseline,
-                    "note": "; ".join(notes),
+                    "endpoint": endpoint, "variable": key, "variable_label": g.label,
+                    "test": TESTS[test], "test_text": _test_text(lr, test),
+                    "statistic": lr.statistic if lr else np.nan, "df": lr.df if lr else np.nan,
+                    "p_value": lr.p_value if lr else np.nan, "small_groups": bool(res["small"]),
+                    "post_baseline": g.post_baseline, "note": "; ".join(notes),
                 }
             )
-    tests_df = pd.DataFrame(tests, columns=["endpoint", "variable", "variable_label", "statistic", "df", "p_value", "small_groups", "post_baseline", "note"])
+    tests_df = pd.DataFrame(tests, columns=["endpoint", "variable", "variable_label", "test", "test_text", "statistic", "df", "p_value", "small_groups", "post_baseline", "note"])
     p = tests_df["p_value"].to_numpy(float)
     computed = np.isfinite(p)
     adjusted = np.full(len(p), np.nan)
     adjusted[computed] = adjust_pvalues(p[computed], adjust)
     tests_df["p_adjusted"] = adjusted
     return SubgroupTable(
-        rows=pd.DataFrame(rows), tests=tests_df, adjust=adjust, n_tests=int(computed.sum()), min_group_size=min_group_size
+        rows=pd.DataFrame(rows, columns=ROW_COLUMNS), tests=tests_df, adjust=adjust, n_tests=int(computed.sum()), min_group_size=min_group_size
     )
+
+
+ROW_COLUMNS = ["endpoint", "variable", "variable_label", "level", "n", "events", "median", "median_lower", "median_upper", "median_text", "small"]
+
+
+def _grouping_result(sort, codes, uniques, grouping, endpoint, conf_type, test, min_group_size) -> dict:
+    """Curves, test and notes of one grouping for one endpoint, as `survival_by_group` gives
+    them (same level order, same notes), from the endpoint's sort."""
+    labelled = codes >= 0
+    counts = np.bincount(codes[labelled], minlength=len(uniques))
+    present = np.flatnonzero(counts)
+    levels = order_levels([uniques[i] for i in present], counts[present], grouping)
+    out = {"medians": {"keys": []}, "test": None, "note": None, "small": (), "n_unlabelled": int((~labelled).sum())}
+    if sort is None or not levels:
+        return out
+    position = {lv: i for i, lv in enumerate(levels)}
+    remap = np.full(len(uniques), -1, dtype=np.int64)
+    for i in present:
+        remap[i] = position[uniques[i]]
+    table = sort.table(np.where(labelled, remap[codes], -1), levels)
+    medians = medians_from_table(table, conf_type=conf_type)
+    out["medians"] = medians
+    out["small"] = tuple(lv for lv, n in zip(medians["keys"], medians["n"], strict=True) if n < min_group_size)
+    if len(levels) < 2:
+        out["note"] = "Only one group in the current selection: no comparison possible."
+        return out
+    try:
+        if test == "trend":
+            out["test"] = logrank_from_table(table, scores=np.arange(1, len(levels) + 1, dtype=float))
+        else:
+            out["test"] = logrank_from_table(table, weights=test)
+    except SurvivalInputError as exc:
+        out["note"] = f"{TESTS[test]} not computed: {exc}"
+    if test == "trend" and not grouping.ordered:
+        out["note"] = "Trend test uses groups in the order shown; this grouping has no natural order."
+    return out
+
+
+def _test_text(result, test: str) -> str:
+    """'Log-rank χ² = 3.21, df = 2', or 'Log-rank: not computed' (the note says why)."""
+    if result is None:
+        return f"{TESTS[test]}: not computed"
+    return f"{TESTS[test]} χ² = {result.statistic:.2f}, df = {result.df}"
 
 
 FOREST_KINDS = {"median": "Median survival (95% CI)", "hr": "Cox hazard ratio (95% CI)"}
@@ -135,6 +198,8 @@ def forest_rows(
         label = rows["variable_label"] + ":\n" + rows["level"].astype(str) + " (n=" + rows["n"].astype(str) + ")"
         out = pd.DataFrame({"label": label, "estimate": rows["median"], "lower": rows["median_lower"], "upper": rows["median_upper"], "small": rows["small"]})
         return out.reset_index(drop=True), []
+    from sarcoma.cox import univariable_cox  # lifelines: imported only when HRs are asked for
+
     variables = list(dict.fromkeys(table.rows["variable"]))
     cox = univariable_cox(df, endpoint, variables, line_cut=line_cut, min_group_size=table.min_group_size, check_ph=False)
     fitted = cox[cox["hr"].notna()]

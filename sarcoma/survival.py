@@ -1,10 +1,12 @@
 """Survival statistics: Kaplan-Meier, log-rank family tests and Cox regression.
 
 Pure numpy/pandas (never streamlit). The dashboard recomputes every panel on each filter
-change, so the Kaplan-Meier and log-rank paths are vectorised (one sort, then cumulative sums)
-instead of calling lifelines; lifelines, statsmodels and published R output are the test
-oracles (tests/test_survival.py). Cox regression is fitted by `sarcoma.coxfit`, which follows
-R's coxph step for step (tests/reference/ holds R's golden values).
+change, so Kaplan-Meier and the log-rank family are computed from life tables
+(`sarcoma.lifetable`: one sort, then cumulative sums) instead of calling lifelines; the
+patient-row functions here (`kaplan_meier`, `median_follow_up`, `logrank_test`,
+`logrank_trend`, `pairwise_logrank`) are thin wrappers over it. R's own output
+(tests/reference, tests/test_reference_survival.py), lifelines and statsmodels are the test
+oracles. Cox regression is fitted by `sarcoma.coxfit`, which follows R's coxph step for step.
 
 Conventions (they follow R's `survival` package unless stated):
 
@@ -29,7 +31,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sarcoma.concordance import concordance as cox_concordance
 from sarcoma.coxfit import ChiSquareTest, CoxEngineError, CoxFit, fit_coxph
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 CONF_TYPES: tuple[str, ...] = ("log-log", "log", "plain", "spss")
-WEIGHTS: tuple[str, ...] = ("logrank", "breslow", "tarone-ware", "peto")
+WEIGHTS: tuple[str, ...] = ("logrank", "breslow", "tarone-ware", "peto", "fh-rho1")
 _WEIGHT_ALIASES = {
     "log-rank": "logrank",
     "mantel-cox": "logrank",
@@ -63,6 +64,9 @@ _WEIGHT_ALIASES = {
     "gehan-breslow": "breslow",
     "tarone": "tarone-ware",
     "peto-peto": "peto",
+    "fleming-harrington": "fh-rho1",
+    "rho1": "fh-rho1",
+    "survdiff-rho1": "fh-rho1",
 }
 _ADJUST = ("holm", "bh", "none")
 # R's quantile.survfit tolerance for "the curve equals 0.5 exactly".
@@ -203,9 +207,39 @@ class KMResult:
     median: float
     median_lower: float
     median_upper: float
-    median_se: float
     conf_type: str
     alpha: float
+    # First time S(t) <= 0.5: the median SPSS and lifelines print. It differs from `median`
+    # only when S(t) = 0.5 exactly over a flat stretch (R's midpoint rule, see `median_rule`).
+    median_first: float = math.nan
+    # Why a median limit is NaN: "not reached" (the band stays above 0.5 wherever it is
+    # defined) or "not estimable" (the interval cannot be computed: SE undefined, e.g. n = 1).
+    median_lower_missing: str = "not reached"
+    median_upper_missing: str = "not reached"
+
+    @functools.cached_property
+    def median_se(self) -> float:
+        """SPSS's standard error of the median (Collett's formula, `_spss_median_se`);
+        computed on first use (only the "spss" interval needs it)."""
+        if math.isnan(self.median):
+            return math.nan
+        se_at_median = float(self.std_err[np.searchsorted(self.time, self.median, side="right") - 1])
+        return _spss_median_se(self.time, self.survival, self.events, self.median, se_at_median)
+
+    @property
+    def median_rule(self) -> str:
+        """"midpoint" when S(t) = 0.5 exactly over a flat and R's midpoint was used (SPSS
+        prints the start of the flat, `median_first`), else "first" (or "" if not reached)."""
+        if math.isnan(self.median):
+            return ""
+        return "first" if self.median == self.median_first else "midpoint"
+
+    def median_text(self, digits: int = 1) -> str:
+        """'4.6 (3.2-5.9)', saying 'not reached' or 'not estimable' for a missing limit."""
+        return format_median(
+            self.median, self.median_lower, self.median_upper, digits,
+            lower_missing=self.median_lower_missing, upper_missing=self.median_upper_missing,
+        )
 
     def survival_at(self, t: float | Sequence[float] | np.ndarray) -> SurvivalAt:
         """S(t) and its pointwise CI at time(s) `t` (right-continuous step function).
@@ -264,50 +298,11 @@ def _z(alpha: float) -> float:
 
 @functools.lru_cache(maxsize=16)
 def _normal_quantile(q: float) -> float:
-    # scipy's ppf costs ~0.15 ms per call; the subgroup table calls it hundreds of times.
-    return float(stats.norm.ppf(q))
+    # scipy.stats.norm.ppf is this ufunc (same digits) behind ~0.15 ms of argument checking,
+    # and importing scipy at all would slow the app's first start (the Data page needs none).
+    from scipy.special import ndtri
 
-
-def _life_table(t: np.ndarray, e: np.ndarray):
-    """Distinct times (with a t = 0 row), at risk, events and censorings, via one sort."""
-    n = t.size
-    order = np.argsort(t, kind="stable")
-    ts = t[order]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    times = ts[starts]
-    # Sorted, so everyone from the first index of a time onwards is still at risk.
-    at_risk = n - starts
-    removed = np.diff(np.append(starts, n))
-    events = np.add.reduceat(e[order].astype(np.int64), starts)
-    if times[0] > 0:
-        times = np.concatenate(([0.0], times))
-        at_risk = np.concatenate(([n], at_risk))
-        removed = np.concatenate(([0], removed))
-        events = np.concatenate(([0], events))
-    return times, at_risk, events, removed - events
-
-
-def _quantile_time(times: np.ndarray, curve: np.ndarray, xmax: float, p: float = 0.5) -> float:
-    """First time `curve` <= p, with R's midpoint rule when the curve sits exactly at p.
-
-    Mirrors `findq` in R survival's quantile.survfit: NaN points are ignored; a flat at p
-    (within sqrt(machine eps)) gives the midpoint between its start and the next drop, or the
-    last observed time `xmax` when the curve ends on the flat. NaN when never reached.
-    """
-    at_or_below = curve <= p + _TOL
-    if not at_or_below.any():
-        return math.nan
-    i1 = int(np.argmax(at_or_below))
-    below = curve <= p - _TOL
-    if below.any():
-        return float((times[i1] + times[int(np.argmax(below))]) / 2)
-    last = curve[-1]
-    if not np.isnan(last) and abs(last - p) < _TOL:
-        return float((times[i1] + xmax) / 2)
-    return math.nan
+    return float(ndtri(q))
 
 
 def _spss_median_se(
@@ -366,72 +361,15 @@ def kaplan_meier(
     For "spss", the symmetric interval median -/+ z*SE(median) with SPSS's SE (Collett's
     formula, see `_spss_median_se`); it is not truncated at zero, as SPSS prints it.
     """
+    from sarcoma.lifetable import km_from_table, life_table
+
+    _z(alpha)
     if conf_type not in CONF_TYPES:
         raise SurvivalInputError(
             f"Unknown confidence interval type {conf_type!r}; choose one of {', '.join(CONF_TYPES)}."
         )
-    z = _z(alpha)
-    t, e = _validate(time, event)
-    times, at_risk, events, censored = _life_table(t, e)
-
-    d = events.astype(float)
-    nr = at_risk.astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - d / nr)
-        # n == d makes the Greenwood term infinite: S = 0 there and its SE is undefined.
-        sigma = np.sqrt(np.cumsum(d / (nr * (nr - d))))
-    zero = surv <= 0.0
-    surv[zero] = 0.0
-    sigma[zero] = np.nan
-    std_err = surv * sigma
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if conf_type == "log-log":
-            log_s = np.log(surv)
-            shift = z * sigma / log_s
-            lower = np.exp(-np.exp(np.log(-log_s) - shift))
-            upper = np.exp(-np.exp(np.log(-log_s) + shift))
-            one = surv >= 1.0
-            lower[one] = 1.0
-            upper[one] = 1.0
-        elif conf_type == "log":
-            lower = surv * np.exp(-z * sigma)
-            upper = np.minimum(surv * np.exp(z * sigma), 1.0)
-        else:  # plain and spss
-            lower = np.maximum(surv - z * std_err, 0.0)
-            upper = np.minimum(surv + z * std_err, 1.0)
-
-    xmax = float(times[-1])
-    median = _quantile_time(times, surv, xmax)
-    se_at_median = math.nan
-    if not math.isnan(median):
-        se_at_median = float(std_err[np.searchsorted(times, median, side="right") - 1])
-    median_se = _spss_median_se(times, surv, events, median, se_at_median)
-    if conf_type == "spss":
-        median_lower = median - z * median_se
-        median_upper = median + z * median_se
-    else:
-        median_lower = _quantile_time(times, lower, xmax)
-        median_upper = _quantile_time(times, upper, xmax)
-
-    return KMResult(
-        time=times,
-        survival=surv,
-        std_err=std_err,
-        lower=lower,
-        upper=upper,
-        at_risk=at_risk,
-        events=events,
-        censored=censored,
-        n=int(t.size),
-        n_events=int(e.sum()),
-        median=median,
-        median_lower=float(median_lower),
-        median_upper=float(median_upper),
-        median_se=median_se,
-        conf_type=conf_type,
-        alpha=float(alpha),
-    )
+    (km,) = km_from_table(life_table(time, event), conf_type=conf_type, alpha=alpha).values()
+    return km
 
 
 def median_follow_up(
@@ -442,17 +380,37 @@ def median_follow_up(
     Censorings become the "events" and events become censorings, i.e. R's
     `survfit(Surv(time, 1 - status) ~ 1)`; read `.median`, `.median_lower`, `.median_upper`.
     """
-    t, e = _validate(time, event)
-    return kaplan_meier(t, ~e, conf_type=conf_type, alpha=alpha)
+    from sarcoma.lifetable import km_from_table, life_table
+
+    (km,) = km_from_table(life_table(time, event).reversed(), conf_type=conf_type, alpha=alpha).values()
+    return km
 
 
-def format_median(value: float, lower: float, upper: float, digits: int = 1) -> str:
-    """'4.6 (3.2-5.9)'; NaN (median or limit not reached) reads 'not reached'."""
+def format_median(
+    value: float,
+    lower: float,
+    upper: float,
+    digits: int = 1,
+    *,
+    lower_missing: str = "not reached",
+    upper_missing: str = "not reached",
+) -> str:
+    """'4.6 (3.2-5.9)'; a NaN median reads 'not reached', a NaN limit `lower_missing` /
+    `upper_missing` ('not reached' or 'not estimable', see `KMResult.median_text`). Two
+    limits missing for the same reason are said once: '5.0 (not estimable)'."""
 
-    def fmt(x: float) -> str:
-        return "not reached" if x is None or math.isnan(x) else f"{x:.{digits}f}"
+    def fmt(x: float, missing: str) -> str:
+        return missing if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
-    return f"{fmt(value)} ({fmt(lower)}-{fmt(upper)})"
+    def gone(x: float) -> bool:
+        return x is None or math.isnan(x)
+
+    median = fmt(value, "not reached")
+    if gone(lower) and gone(upper) and lower_missing == upper_missing:
+        if lower_missing == "not reached" and gone(value):
+            return "not reached"
+        return f"{median} ({lower_missing})"
+    return f"{median} ({fmt(lower, lower_missing)}-{fmt(upper, upper_missing)})"
 
 
 # --------------------------------------------------------------------------- log-rank family
@@ -480,6 +438,20 @@ class LogRankResult:
     stratified: bool
     test: str = "overall"
     scores: np.ndarray | None = None
+    # Groups never at risk together with another group at an event time (e.g. a regimen used
+    # by one centre only, with centre strata): they add nothing to the statistic or the df.
+    no_comparison: tuple = ()
+
+    def no_comparison_note(self) -> str | None:
+        """Plain-language note naming the groups that contribute no comparison, if any."""
+        if not self.no_comparison:
+            return None
+        names = ", ".join(str(g) for g in self.no_comparison)
+        where = "in its stratum" if self.stratified else "at the event times"
+        return (
+            f"No comparison for {names}: never at risk together with another group {where} "
+            f"(e.g. alone at risk), so it adds nothing to the test; df = {self.df}."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Per-group table: n, observed and expected events."""
@@ -500,73 +472,6 @@ def _weight_name(weights: str) -> str:
             f"Unknown test weighting {weights!r}; choose one of {', '.join(WEIGHTS)}."
         )
     return name
-
-
-def _logrank_parts(t, e, g, n_groups, s):
-    """Weighted O-E vector, its covariance and unweighted O/E per group, all strata summed.
-
-    One sort by (stratum, time); per (stratum, time) and group counts by bincount; numbers at
-    risk by reverse cumulative sums within stratum. Returns a function of the weighting so the
-    sort is shared.
-    """
-    n = t.size
-    if s is None:
-        order = np.argsort(t, kind="stable")
-        ss = np.zeros(n, dtype=np.intp)
-    else:
-        order = np.lexsort((t, s))
-        ss = s[order]
-    ts, gs, es = t[order], g[order], e[order]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    new[1:] = (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])
-    key = np.cumsum(new) - 1
-    k = int(key[-1]) + 1
-    removed = np.bincount(key * n_groups + gs, minlength=k * n_groups).reshape(k, n_groups)
-    died = np.bincount(key[es] * n_groups + gs[es], minlength=k * n_groups).reshape(k, n_groups)
-    key_stratum = ss[new]
-    # Reverse cumulative sum gives "time >= t" counts; subtract what belongs to later strata.
-    at_risk = np.cumsum(removed[::-1], axis=0)[::-1]
-    if s is not None:
-        stratum_start = np.flatnonzero(np.r_[True, key_stratum[1:] != key_stratum[:-1]])
-        next_start = np.r_[stratum_start[1:], k]
-        tail = np.vstack([at_risk, np.zeros((1, n_groups), dtype=at_risk.dtype)])[next_start]
-        at_risk = at_risk - np.repeat(tail, np.diff(np.r_[stratum_start, k]), axis=0)
-
-    keep = died.sum(1) > 0
-    at_risk = at_risk[keep].astype(float)
-    died = died[keep].astype(float)
-    strat = key_stratum[keep]
-    n_t = at_risk.sum(1)
-    d_t = died.sum(1)
-    frac = at_risk / n_t[:, None]
-    expected_t = frac * d_t[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hyper = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
-
-    def compute(weights: str):
-        if weights == "logrank":
-            w = np.ones_like(n_t)
-        elif weights == "breslow":
-            w = n_t
-        elif weights == "tarone-ware":
-            w = np.sqrt(n_t)
-        else:
-            # Peto-Peto: S~(t) = prod_{t_j <= t} (1 - d_j / (n_j + 1)) of the pooled sample
-            # within each stratum, evaluated at t itself (lifelines' and SAS's definition).
-            logf = np.cumsum(np.log1p(-d_t / (n_t + 1)))
-            first = np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]])
-            offset = np.r_[0.0, logf][first]
-            w = np.exp(logf - np.repeat(offset, np.diff(np.r_[first, logf.size])))
-        ome = (w[:, None] * (died - expected_t)).sum(0)
-        c = w**2 * hyper
-        cf = frac * c[:, None]
-        var = np.diag(cf.sum(0)) - cf.T @ frac
-        return ome, var
-
-    observed = died.sum(0)
-    expected = expected_t.sum(0)
-    return compute, observed, expected
 
 
 def _prepare(time, event, group, strata):
@@ -595,40 +500,31 @@ def logrank_test(
 ) -> LogRankResult:
     """k-group (weighted, optionally stratified) log-rank test, as R `survdiff`.
 
-    Chi-square on k-1 df from the (O-E) vector and its hypergeometric covariance, using the
-    first k-1 groups and a generalised inverse. Like survdiff, groups with no expected events
-    (nobody at risk at any event time) are dropped from the statistic and the df. `weights`:
-    "logrank" (1), "breslow" (Gehan-Breslow-Wilcoxon, number at risk), "tarone-ware"
-    (sqrt of number at risk), "peto" (Peto-Peto modified survival, as lifelines' "peto").
-    With `strata`, O-E and covariance are summed over strata (survdiff with strata()).
+    Chi-square from the (O-E) vector U and its hypergeometric covariance V: U' V^- U on
+    df = rank(V) (SAS LIFETEST's definition). Usually rank(V) = k - 1; it is lower when a
+    group is never at risk together with another at an event time (no expected events, or
+    alone at risk in its stratum: `no_comparison` names them) or when the groups split into
+    sets never compared with each other (e.g. centre A R1 vs R2, centre B R3 vs R4: df = 2).
+    Where rank(V) = k - 1 this is R's survdiff exactly; where it is lower survdiff stops with
+    "exactly singular". `weights`: "logrank" (1), "breslow" (Gehan-Breslow-Wilcoxon, number
+    at risk), "tarone-ware" (sqrt of number at risk), "peto" (Peto-Peto modified survival
+    S~(t) = prod_{t_j <= t} (1 - d_j/(n_j + 1)), as SAS, Klein & Moeschberger and lifelines)
+    or "fh-rho1" (the pooled Kaplan-Meier S(t-), R's survdiff(rho = 1)). With `strata`, O-E
+    and covariance are summed over strata (survdiff with strata()).
     """
-    wname = _weight_name(weights)
+    from sarcoma.lifetable import logrank_from_table
+
+    return logrank_from_table(_table(time, event, group, strata), weights=weights)
+
+
+def _table(time, event, group, strata):
+    """Validated life table of patient rows for the log-rank family (plain-language errors
+    for one group, no events, missing groups)."""
+    from sarcoma.lifetable import EndpointSort
+
     t, e, g, labels, s = _prepare(time, event, group, strata)
-    k = labels.size
-    compute, observed, expected = _logrank_parts(t, e, g, k, s)
-    ome, var = compute(wname)
-    used = np.flatnonzero(expected > 0)
-    if used.size < 2:
-        raise SurvivalInputError(
-            "Only one group has patients at risk when events occur, so the groups cannot be "
-            "compared."
-        )
-    sub = used[:-1]
-    stat = float(ome[sub] @ np.linalg.pinv(var[np.ix_(sub, sub)]) @ ome[sub])
-    df = int(used.size - 1)
-    return LogRankResult(
-        statistic=stat,
-        df=df,
-        p_value=float(stats.chi2.sf(stat, df)),
-        groups=labels,
-        n=np.bincount(g, minlength=k),
-        observed=observed,
-        expected=expected,
-        o_minus_e=ome,
-        variance=var,
-        weights=wname,
-        stratified=strata is not None,
-    )
+    s_labels = None if s is None else np.arange(int(s.max()) + 1)
+    return EndpointSort(t, e).table(g, labels, s, s_labels)
 
 
 def logrank_trend(
@@ -646,48 +542,12 @@ def logrank_trend(
     Modelling Survival Data in Medical Research, sec. 2.6). `scores` default to 1..k in sorted
     group order; give a sequence aligned with the sorted groups or a {group: score} mapping.
     """
-    wname = _weight_name(weights)
-    t, e, g, labels, s = _prepare(time, event, group, strata)
-    k = labels.size
-    if scores is None:
-        sc = np.arange(1, k + 1, dtype=float)
-    elif isinstance(scores, Mapping):
-        missing = [lab for lab in labels if lab not in scores]
-        if missing:
-            raise SurvivalInputError(f"No trend score given for group(s) {missing}.")
-        sc = np.array([scores[lab] for lab in labels], dtype=float)
-    else:
-        sc = np.asarray(scores, dtype=float)
-        if sc.shape != (k,):
-            raise SurvivalInputError(
-                f"Give one score per group: {k} groups ({list(labels)}) but {sc.size} scores."
-            )
-    if not np.isfinite(sc).all():
-        raise SurvivalInputError("Trend scores must be finite numbers.")
-    compute, observed, expected = _logrank_parts(t, e, g, k, s)
-    ome, var = compute(wname)
-    u = float(sc @ ome)
-    v = float(sc @ var @ sc)
-    if not v > 0:
-        raise SurvivalInputError(
-            "The trend test has no information: the scored groups are never at risk together "
-            "when events occur (or all scores are equal)."
-        )
-    stat = u * u / v
-    return LogRankResult(
-        statistic=stat,
-        df=1,
-        p_value=float(stats.chi2.sf(stat, 1)),
-        groups=labels,
-        n=np.bincount(g, minlength=k),
-        observed=observed,
-        expected=expected,
-        o_minus_e=ome,
-        variance=var,
-        weights=wname,
-        stratified=strata is not None,
-        test="trend",
-        scores=sc,
+    from sarcoma.lifetable import logrank_from_table
+
+    table = _table(time, event, group, strata)
+    k = table.groups.size
+    return logrank_from_table(
+        table, weights=weights, scores=np.arange(1, k + 1, dtype=float) if scores is None else scores
     )
 
 
@@ -739,33 +599,11 @@ def pairwise_logrank(
     Columns: group_a, group_b, statistic, p_value, p_adjusted, adjust. `adjust` is
     "holm" (default), "bh" (Benjamini-Hochberg false discovery rate) or "none".
     """
-    method = str(adjust).lower()
-    method = {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(method, method)
-    adjust_pvalues([], method)  # validates the name before any work
-    wname = _weight_name(weights)
-    t, e, g, labels, s = _prepare(time, event, group, strata)
-    rows = []
-    for a in range(labels.size):
-        for b in range(a + 1, labels.size):
-            mask = (g == a) | (g == b)
-            sub_e = e[mask]
-            try:
-                res = logrank_test(
-                    t[mask],
-                    sub_e,
-                    (g[mask] == b).astype(np.int8),
-                    strata=None if s is None else s[mask],
-                    weights=wname,
-                )
-                stat, p = res.statistic, res.p_value
-            except SurvivalInputError:
-                # No events in this pair, or never at risk together: nothing to test.
-                stat, p = math.nan, math.nan
-            rows.append((labels[a], labels[b], stat, p))
-    out = pd.DataFrame(rows, columns=["group_a", "group_b", "statistic", "p_value"])
-    out["p_adjusted"] = adjust_pvalues(out["p_value"].to_numpy(dtype=float), method)
-    out["adjust"] = method
-    return out
+    adjust_pvalues([], {"fdr_bh": "bh", "fdr": "bh", "benjamini-hochberg": "bh"}.get(str(adjust).lower(), str(adjust).lower()))
+    _weight_name(weights)  # both names checked before any work
+    from sarcoma.lifetable import pairwise_from_table
+
+    return pairwise_from_table(_table(time, event, group, strata), adjust=adjust, weights=weights)
 
 
 # --------------------------------------------------------------------------- Cox regression

@@ -162,3 +162,54 @@ def test_p_values_read_the_same_on_every_page():
 
     # 0.0275 is stored as 0.027499999...; SPSS and Table 1 print 0.028 (half up), so must we.
     assert format_p(0.0275) == "p = 0.028" and table1_p(0.0275) == "0.028"
+
+
+def test_group_alone_in_its_centre_is_named_on_the_test_line():
+    # Centre A: UPS vs LMS; centre B: only LPS. With centre strata LPS adds no comparison:
+    # df = 1 = rank(V), and the figure's test line says why.
+    df = pd.DataFrame({
+        "patient_id": [f"P{i}" for i in range(12)],
+        "os_months": [2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4], "os_event": [1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1],
+        "histotype": ["UPS"] * 4 + ["LMS"] * 4 + ["LPS"] * 4, "center": ["A"] * 8 + ["B"] * 4,
+    })
+    res = survival_by_group(df, "OS", "histotype", stratify_by_center=True)
+    assert res.test.df == 1 and res.test.no_comparison == ("LPS",)
+    label = res.test_label()
+    assert "df = 1" in label and "No comparison for LPS" in label and "stratified by centre" in label
+
+
+def test_follow_up_line_states_its_ci_method():
+    res = survival_by_group(cohort(seed=9), "PFS", "histotype")
+    text = res.follow_up_text()
+    assert text.startswith("Median follow-up (reverse Kaplan-Meier on overall survival; 95% CI by Brookmeyer-Crowley, log-log): ")
+    assert text.endswith(f"{res.follow_up_km.median_text()} months")
+
+
+def test_one_patient_group_median_ci_reads_not_estimable():
+    # One LPS patient with the event: median = 5 (R), CI undefined (S = 0 has no SE; R: NA NA).
+    df = pd.DataFrame({"patient_id": list("abcde"), "pfs_months": [1, 2, 3, 4, 5], "pfs_event": [1, 0, 1, 1, 1],
+                       "histotype": ["UPS"] * 4 + ["LPS"]})
+    table = survival_by_group(df, "PFS", "histotype").table.set_index("Group")
+    assert table.loc["LPS", "Median (95% CI), months"] == "5.0 (not estimable)"
+
+
+def test_caption_names_the_midpoint_rule_and_the_spss_interval():
+    # Ten events at 1..10: S = 0.5 exactly from 5 to 6; R's median is 5.5, SPSS prints 5.
+    df = pd.DataFrame({"patient_id": list("abcdefghij"), "pfs_months": range(1, 11), "pfs_event": [1] * 10})
+    res = survival_by_group(df, "PFS")
+    km = res.curves["All patients"]
+    assert (km.median, km.median_first, km.median_rule) == (5.5, 5.0, "midpoint")
+    assert "S(t) = 0.5 exactly from 5.0 months, so the median shown is the midpoint of that stretch, 5.5 (R's rule); SPSS and lifelines print 5.0." in res.methods_note()
+    spss = survival_by_group(df, "PFS", conf_type="spss")
+    assert "SPSS's rule; R's survfit reports the Brookmeyer-Crowley interval instead" in spss.methods_note()
+    # Without an exact 0.5 the caption does not mention the rule.
+    assert "midpoint" not in survival_by_group(df.iloc[:9], "PFS").methods_note()
+
+
+def test_both_peto_weightings_are_offered_and_named_by_software():
+    from sarcoma.km_summary import TESTS
+
+    assert TESTS["peto"] == "Peto-Peto (SAS/K&M)"
+    assert TESTS["fh-rho1"] == "Fleming-Harrington ρ=1 (R survdiff rho=1)"
+    res = survival_by_group(cohort(seed=1), "PFS", "histotype", test="fh-rho1")
+    assert res.test.weights == "fh-rho1" and res.test_label().startswith("Fleming-Harrington ρ=1 (R survdiff rho=1): χ² = ")

@@ -77,6 +77,7 @@ TEST_WORDS = {
     "breslow": "Breslow (generalised Wilcoxon)",
     "tarone-ware": "Tarone-Ware",
     "peto": "Peto-Peto",
+    "fh-rho1": "Fleming-Harrington test with rho = 1",
     "trend": "log-rank test for trend",
 }
 
@@ -90,6 +91,10 @@ def test_survival_test_and_its_weighting(test):
         assert "weights each event time by the number of patients at risk" in t
     if test == "tarone-ware":
         assert "square root" in t
+    if test == "peto":
+        assert "SAS LIFETEST" in t
+    if test == "fh-rho1":
+        assert "survdiff(rho = 1)" in t
 
 
 def test_no_grouping_no_test_sentence():

@@ -123,6 +123,21 @@ def test_no_drop_before_tau_gives_no_test():
     # Nobody has the event before tau: both RMSTs equal tau, SE 0, nothing to test.
     res = rmst_difference([5, 6, 7, 8], [1, 1, 1, 1], ["a", "a", "b", "b"], 2)
     assert res.difference == 0 and res.se == 0 and math.isnan(res.p_value)
+    # The note says what happened, not just "se = 0".
+    assert res.no_test_note == (
+        "No p-value: the difference has no sampling variability up to τ — 'b': no event before 2 "
+        "months (the curve stays at 100%, RMST = τ); 'a': no event before 2 months (the curve "
+        "stays at 100%, RMST = τ)."
+    )
+    assert res.no_test_note in res.text()
+
+
+def test_no_variance_because_everyone_at_risk_had_the_event_together():
+    # Group a: both patients die at 1 (S falls straight to 0); b: nobody before tau = 3.
+    res = rmst_difference([1, 1, 5, 6], [1, 1, 1, 1], ["a", "a", "b", "b"], 3)
+    assert res.se == 0 and math.isnan(res.p_value)
+    assert "'a': the curve fell straight to 0" in res.no_test_note
+    assert "'b': no event before 3 months" in res.no_test_note
 
 
 # --------------------------------------------------------------------------- lifelines oracle

@@ -71,3 +71,43 @@ def test_every_patient_is_in_a_row_or_not_recorded():
     table = subgroup_table(df, groupings=["sex"], endpoints=("OS",))
     assert table.rows["n"].sum() == len(df) - 10
     assert "10 patient(s) not in this comparison: Sex not recorded" in table.tests["note"].iloc[0]
+
+
+def test_every_p_has_its_test_named_next_to_it_with_n_and_events_per_level():
+    df = cohort(seed=3)
+    table = subgroup_table(df, groupings=["histotype", "sex"], test="breslow")
+    shown = table.display()
+    with_p = shown[shown["p"] != ""]
+    assert len(with_p) == 4
+    for _, row in with_p.iterrows():
+        test = table.tests[(table.tests["endpoint"] == row["Endpoint"]) & (table.tests["variable_label"] == row["Variable"])].iloc[0]
+        assert row["Test"] == f"Breslow (generalised Wilcoxon) χ² = {test['statistic']:.2f}, df = {int(test['df'])}"
+    assert (shown["Test"] == "").sum() == len(shown) - 4
+    assert {"n", "Events"} <= set(shown.columns)
+
+
+@pytest.mark.parametrize("test", ["logrank", "peto", "fh-rho1", "trend"])
+def test_table_is_what_the_survival_page_shows_for_each_grouping(test):
+    # One sort per endpoint and life tables must give exactly the per-grouping numbers of
+    # survival_by_group (medians, CIs, n, events, statistic, df, p, notes).
+    from sarcoma.km_summary import survival_by_group
+
+    df = cohort(seed=5)
+    df.loc[:4, "pfs_months"] = np.nan
+    df.loc[5:7, "sex"] = None
+    table = subgroup_table(df, test=test)
+    for (endpoint, key), rows in table.rows.groupby(["endpoint", "variable"], sort=False):
+        page = survival_by_group(df, endpoint, key, test=test, rate_times=(), follow_up=False)
+        assert rows["level"].tolist() == list(page.curves)
+        for row, km in zip(rows.itertuples(), page.curves.values(), strict=True):
+            assert (row.n, row.events, row.median_text) == (km.n, km.n_events, km.median_text())
+            np.testing.assert_array_equal([row.median, row.median_lower, row.median_upper], [km.median, km.median_lower, km.median_upper])
+        t = table.tests[(table.tests["endpoint"] == endpoint) & (table.tests["variable"] == key)].iloc[0]
+        if page.test is None:
+            assert np.isnan(t["p_value"])
+        else:
+            assert (t["statistic"], t["df"], t["p_value"]) == (page.test.statistic, page.test.df, page.test.p_value)
+        if page.test_note:
+            assert page.test_note in t["note"]
+        for ex in page.excluded:
+            assert f"{ex.n} patient(s) not in this comparison: {ex.reason}" in t["note"]

@@ -70,15 +70,18 @@ def cohorts(draw, min_n: int = 1, max_n: int = 60, n_groups: int = 0, n_strata: 
 
 
 def _comparable(time, event, group, stratum=None) -> bool:
-    """At least two groups have someone at risk at an event time of their own stratum
-    (otherwise there is nothing to test)."""
+    """Two groups are at risk together at an informative event time of some stratum (events
+    there, but not everyone at risk has one: otherwise the hypergeometric variance is 0 and
+    there is nothing to test). Written as loops, independently of the vectorised code."""
     stratum = np.zeros(time.size) if stratum is None else stratum
-    at_risk = set()
     for s in np.unique(stratum):
         m = stratum == s
-        if event[m].any():
-            at_risk |= set(group[m][time[m] >= time[m][event[m] == 1].min()].tolist())
-    return len(at_risk) >= 2
+        for t in np.unique(time[m][event[m] == 1]):
+            risk = m & (time >= t)
+            d = int((risk & (time == t) & (event == 1)).sum())
+            if d < risk.sum() and np.unique(group[risk]).size >= 2:
+                return True
+    return False
 
 
 def _nan_to_inf(x: float) -> float:
@@ -379,3 +382,129 @@ def test_adjust_pvalues_fixed_example_and_errors():
         adjust_pvalues(p, "bonferroni")
     with pytest.raises(SurvivalInputError, match="between 0 and 1"):
         adjust_pvalues([0.5, 1.5])
+
+
+# --------------------------------------------------------------------------- rank of V, row order
+
+
+def _naive_parts(time, event, group, stratum, weights):
+    """O - E and V by loops over strata and event times (the textbook definition), with the
+    weights written out per time: independent of the vectorised code."""
+    labels = np.unique(group)
+    k = labels.size
+    ome, var = np.zeros(k), np.zeros((k, k))
+    stratum = np.zeros(time.size) if stratum is None else stratum
+    for s in np.unique(stratum):
+        m = stratum == s
+        s_km, s_peto = 1.0, 1.0  # pooled KM and Peto-Peto survival within the stratum
+        for t in np.unique(time[m][event[m] == 1]):
+            risk = m & (time >= t)
+            n = risk.sum()
+            d = (risk & (time == t) & (event == 1)).sum()
+            n_g = np.array([(risk & (group == lab)).sum() for lab in labels], dtype=float)
+            d_g = np.array([(risk & (time == t) & (event == 1) & (group == lab)).sum() for lab in labels], dtype=float)
+            s_peto_t = s_peto * (1 - d / (n + 1))
+            w = {"logrank": 1.0, "breslow": n, "tarone-ware": math.sqrt(n), "peto": s_peto_t, "fh-rho1": s_km}[weights]
+            f = n_g / n
+            ome += w * (d_g - f * d)
+            if n > 1:
+                var += w * w * d * (n - d) / (n - 1) * (np.diag(f) - np.outer(f, f))
+            s_km *= 1 - d / n
+            s_peto = s_peto_t
+    return labels, ome, var
+
+
+def _structural_rank(time, event, group, stratum) -> int:
+    """k minus the number of connected sets of groups, two groups being joined when they are at
+    risk together at an event time where not everyone at risk has the event (union-find)."""
+    labels = list(np.unique(group))
+    parent = {g: g for g in labels}
+
+    def find(g):
+        while parent[g] != g:
+            g = parent[g]
+        return g
+
+    stratum = np.zeros(time.size) if stratum is None else stratum
+    for s in np.unique(stratum):
+        m = stratum == s
+        for t in np.unique(time[m][event[m] == 1]):
+            risk = m & (time >= t)
+            d = (risk & (time == t) & (event == 1)).sum()
+            if d < risk.sum():
+                present = list(np.unique(group[risk]))
+                for g in present[1:]:
+                    parent[find(g)] = find(present[0])
+    return len(labels) - len({find(g) for g in labels})
+
+
+ALL_WEIGHTS = ["logrank", "breslow", "tarone-ware", "peto", "fh-rho1"]
+
+
+@SETTINGS
+@given(cohorts(min_n=2, n_groups=4, n_strata=3), st.sampled_from(ALL_WEIGHTS), st.booleans())
+def test_df_is_rank_of_v_and_statistic_is_the_generalised_inverse(data, weights, stratified):
+    time, event, group, stratum = data
+    stratum = stratum if stratified else None
+    assume(np.unique(group).size >= 2 and event.any())
+    rank = _structural_rank(time, event, group, stratum)
+    if rank == 0:
+        with pytest.raises(SurvivalInputError, match="Only one group"):
+            logrank_test(time, event, group, strata=stratum, weights=weights)
+        return
+    ours = logrank_test(time, event, group, strata=stratum, weights=weights)
+    labels, ome, var = _naive_parts(time, event, group, stratum, weights)
+    assert ours.df == rank == np.linalg.matrix_rank(var, tol=1e-9 * max(np.abs(var).max(), 1e-300))
+    np.testing.assert_allclose(ours.o_minus_e, ome, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ours.variance, var, rtol=1e-9, atol=1e-9)
+    expected = float(ome @ np.linalg.pinv(var, rcond=1e-9, hermitian=True) @ ome)
+    assert ours.statistic == pytest.approx(expected, rel=1e-6, abs=1e-9)
+    assert ours.p_value == pytest.approx(stats.chi2.sf(expected, rank), rel=1e-6, abs=1e-12)
+    # Groups named as contributing no comparison are exactly those with no variance.
+    silent = tuple(labels[np.isclose(np.diag(var), 0, atol=1e-12)].tolist())
+    assert ours.no_comparison == silent
+
+
+@SETTINGS
+@given(cohorts(min_n=3, n_groups=3, n_strata=2), st.sampled_from(ALL_WEIGHTS), st.randoms(use_true_random=False))
+def test_every_statistic_is_invariant_to_row_order(data, weights, rnd):
+    time, event, group, stratum = data
+    perm = np.array(rnd.sample(range(time.size), time.size))
+    labels = np.array(["A", "B", "C"])[group]
+    for conf_type in ("log-log", "log", "plain", "spss"):
+        a = kaplan_meier(time, event, conf_type=conf_type)
+        b = kaplan_meier(time[perm], event[perm], conf_type=conf_type)
+        for field in ("survival", "std_err", "lower", "upper", "at_risk", "events", "censored"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        assert a.median_text() == b.median_text()
+        np.testing.assert_array_equal([a.median, a.median_lower, a.median_upper], [b.median, b.median_lower, b.median_upper])
+    if np.unique(labels).size < 2 or not event.any() or _structural_rank(time, event, labels, stratum) == 0:
+        return
+    for strata in (None, stratum):
+        a = logrank_test(time, event, labels, strata=strata, weights=weights)
+        b = logrank_test(time[perm], event[perm], labels[perm], strata=None if strata is None else strata[perm], weights=weights)
+        assert (a.df, a.no_comparison) == (b.df, b.no_comparison)
+        assert a.statistic == pytest.approx(b.statistic, rel=1e-12, abs=1e-12)
+        assert a.p_value == pytest.approx(b.p_value, rel=1e-12, abs=1e-15)
+        try:
+            ta = logrank_trend(time, event, labels, strata=strata, weights=weights)
+        except SurvivalInputError:
+            continue
+        tb = logrank_trend(time[perm], event[perm], labels[perm], strata=None if strata is None else strata[perm], weights=weights)
+        assert ta.statistic == pytest.approx(tb.statistic, rel=1e-12, abs=1e-12)
+    pa = pairwise_logrank(time, event, labels, weights=weights)
+    pb = pairwise_logrank(time[perm], event[perm], labels[perm], weights=weights)
+    np.testing.assert_allclose(pa["p_value"], pb["p_value"], rtol=1e-12, atol=1e-15)
+
+
+def test_lone_group_example_of_issue_11():
+    # Centre A: R1 vs R2; centre B: R3 only. V has rank 1, so df = 1 (the old code said 2).
+    time = np.array([2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4], dtype=float)
+    event = np.array([1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1])
+    regimen = np.array(["R1"] * 4 + ["R2"] * 4 + ["R3"] * 4)
+    centre = np.array(["A"] * 8 + ["B"] * 4)
+    full = logrank_test(time, event, regimen, strata=centre)
+    only_a = logrank_test(time[:8], event[:8], regimen[:8])
+    assert full.df == 1 and full.no_comparison == ("R3",)
+    assert full.statistic == pytest.approx(only_a.statistic, rel=1e-12)
+    assert full.p_value == pytest.approx(only_a.p_value, rel=1e-12)

@@ -1,40 +1,49 @@
 """Tumour-board outputs: figure and table exports, the one-click HTML and PPTX report and the
 methods paragraph. UI-free: the Report page only calls these functions."""
 
-from sarcoma.report.collect import (
-    DEFAULT_DECK,
-    Report,
-    ReportMeta,
-    ReportOptionError,
-    ReportOptions,
-    Section,
-    collect_report,
-    deck_sections,
-    report_file_name,
-)
-from sarcoma.report.exports import (
-    FIGURE_FORMATS,
-    TABLE_FORMATS,
-    BrowserNotFoundError,
-    ExportError,
-    export_figure,
-    export_table,
-    find_browser,
-    neutralise_cell,
-    start_static_export,
-    stop_static_export,
-    table_to_csv,
-    table_to_xlsx,
-    tables_to_xlsx,
-)
-from sarcoma.report.html_report import html_report
-from sarcoma.report.methods import (
-    MethodsOptionError,
-    MethodsOptions,
-    methods_paragraph,
-    software_versions,
-)
-from sarcoma.report.pptx_report import pptx_report
+# Submodules load on first use (PEP 562): the Data page needs table_to_csv only, and the
+# PPTX/HTML/kaleido machinery would slow the app's first start.
+_LAZY = {
+    "Report": "sarcoma.report.collect",
+    "ReportMeta": "sarcoma.report.collect",
+    "ReportOptionError": "sarcoma.report.collect",
+    "ReportOptions": "sarcoma.report.collect",
+    "Section": "sarcoma.report.collect",
+    "collect_report": "sarcoma.report.collect",
+    "DEFAULT_DECK": "sarcoma.report.collect",
+    "deck_sections": "sarcoma.report.collect",
+    "report_file_name": "sarcoma.report.collect",
+    "FIGURE_FORMATS": "sarcoma.report.exports",
+    "TABLE_FORMATS": "sarcoma.report.exports",
+    "BrowserNotFoundError": "sarcoma.report.exports",
+    "ExportError": "sarcoma.report.exports",
+    "export_figure": "sarcoma.report.exports",
+    "export_table": "sarcoma.report.exports",
+    "find_browser": "sarcoma.report.exports",
+    "neutralise_cell": "sarcoma.report.exports",
+    "start_static_export": "sarcoma.report.exports",
+    "stop_static_export": "sarcoma.report.exports",
+    "table_to_csv": "sarcoma.report.exports",
+    "table_to_xlsx": "sarcoma.report.exports",
+    "tables_to_xlsx": "sarcoma.report.exports",
+    "html_report": "sarcoma.report.html_report",
+    "MethodsOptionError": "sarcoma.report.methods",
+    "MethodsOptions": "sarcoma.report.methods",
+    "methods_paragraph": "sarcoma.report.methods",
+    "software_versions": "sarcoma.report.methods",
+    "pptx_report": "sarcoma.report.pptx_report",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FIGURE_FORMATS",

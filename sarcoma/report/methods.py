@@ -261,7 +261,9 @@ def _test_words(test: str) -> str:
         "of patients at risk and so emphasises early differences",
         "tarone-ware": "the Tarone-Ware test, which weights each event time by the square root of the "
         "number of patients at risk",
-        "peto": "the Peto-Peto test, which weights each event time by the pooled survival estimate "
-        "(Peto-Prentice)",
+        "peto": "the Peto-Peto test, which weights each event time by the Peto-Peto modified survival "
+        "estimate of the pooled sample, prod(1 - d/(n + 1)) (as SAS LIFETEST and Klein & Moeschberger)",
+        "fh-rho1": "the Fleming-Harrington test with rho = 1, which weights each event time by the pooled "
+        "Kaplan-Meier estimate just before it (R's survdiff(rho = 1))",
         "trend": "the log-rank test for trend across the ordered groups (scores 1, 2, ... in the order shown)",
     }[test]
