@@ -13,7 +13,8 @@ st.header("Cohort")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):
     groupings = {k: g for k, g in ui.grouping_options().items() if not g.post_baseline}
-    by = url.selectbox(st, "Split by", [ui.NO_GROUPING, *groupings], key="cohort_by", param="split", default=ui.NO_GROUPING,
-                       format_func=lambda k: "No split" if k == ui.NO_GROUPING else groupings[k].label, persist_state="session")
+    with ui.options_area():
+        by = url.selectbox(st, "Split by", [ui.NO_GROUPING, *groupings], key="cohort_by", param="split", default=ui.NO_GROUPING,
+                           format_func=lambda k: "No split" if k == ui.NO_GROUPING else groupings[k].label, persist_state="session")
     options = CohortOptions(by=None if by == ui.NO_GROUPING else by)
     render_view(ui.view("cohort_view", cohort_view, result.subset, options), presentation=ui.presentation())

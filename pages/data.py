@@ -58,7 +58,7 @@ if uploaded is not None and st.session_state.get("upload_name") != (uploaded.nam
         st.session_state["upload_name"] = (uploaded.name, uploaded.size)
         st.rerun()
 if not ds.is_sample and st.button("Go back to the synthetic sample cohort"):
-    ui.use_dataset(ui.load_dataset(ui.SAMPLE_NAME, ui._sample_bytes(), is_sample=True))
+    ui.use_dataset(ui.sample_dataset())
     st.session_state.pop("upload_name", None)
     st.rerun()
 

@@ -19,15 +19,16 @@ ui.require_app()
 st.header("Response")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):
-    c1, c2, c3 = st.columns(3)
-    by = url.selectbox(c1, "Rows", list(RESPONSE_GROUPINGS), key="resp_by", param="rows", default="histotype",
-                       format_func=RESPONSE_GROUPINGS.get, persist_state="session")
-    denominator = url.radio(
-        c2, "Denominator", list(DENOMINATOR_HEADERS), key="resp_den", param="denominator", default="evaluable", horizontal=True,
-        persist_state="session", format_func={"evaluable": "Evaluable patients (CR+PR+SD+PD)", "all": "All treated patients"}.get,
-        help="The seed study gives the overall ORR over evaluable patients and the ORR by histotype over all patients.",
-    )
-    outcome = url.radio(c3, "Association test on", list(OUTCOMES), key="resp_outcome", param="assoc", default="responder",
-                        horizontal=True, persist_state="session", format_func=OUTCOMES.get)
+    with ui.options_area():
+        c1, c2, c3 = st.columns(3)
+        by = url.selectbox(c1, "Rows", list(RESPONSE_GROUPINGS), key="resp_by", param="rows", default="histotype",
+                           format_func=RESPONSE_GROUPINGS.get, persist_state="session")
+        denominator = url.radio(
+            c2, "Denominator", list(DENOMINATOR_HEADERS), key="resp_den", param="denominator", default="evaluable", horizontal=True,
+            persist_state="session", format_func={"evaluable": "Evaluable patients (CR+PR+SD+PD)", "all": "All treated patients"}.get,
+            help="The seed study gives the overall ORR over evaluable patients and the ORR by histotype over all patients.",
+        )
+        outcome = url.radio(c3, "Association test on", list(OUTCOMES), key="resp_outcome", param="assoc", default="responder",
+                            horizontal=True, persist_state="session", format_func=OUTCOMES.get)
     options = ResponseOptions(by=by, denominator=denominator, outcome=outcome)
     render_view(ui.view("response_view", response_view, result.subset, options), presentation=ui.presentation())

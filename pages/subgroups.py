@@ -22,25 +22,26 @@ st.header("Subgroups")
 result = ui.filtered()
 if ui.enough_patients(result):
     groupings = ui.grouping_options()
-    c1, c2, c3, c4 = st.columns(4)
-    adjust = url.selectbox(c1, "Multiplicity adjustment", list(ADJUSTMENTS), key="sg_adjust", param="adjust", default="holm",
-                           format_func=ADJUSTMENTS.get, persist_state="session",
-                           help="The table always shows each test's own p (as papers report it); this adds an adjusted column.")
-    min_size = url.number(c2, "Minimum group size", key="sg_min", param="sg_min", default=5, min_value=1, max_value=50, persist_state="session")
-    test = url.selectbox(c3, "Test", [t for t in TESTS if t != "trend"], key="sg_test", param="sg_test", default="logrank",
-                         format_func=TESTS.get, persist_state="session")
-    conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="sg_ci", param="sg_ci", default="log-log",
-                              format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
-    chosen = url.multiselect(st, "Variables", list(groupings), key="sg_vars", param="vars", default=list(groupings),
-                             format_func=lambda k: groupings[k].label, persist_state="session")
-    f1, f2, f3 = st.columns([1, 1, 3])
-    forest_endpoint = url.radio(f1, "Forest plot: endpoint", list(ENDPOINTS), key="sg_forest_endpoint", param="forest_endpoint",
-                                default="PFS", horizontal=True, persist_state="session")
-    kind = url.radio(f2, "Show", list(FOREST_KINDS), key="sg_forest_kind", param="forest", default="median", horizontal=True,
-                     format_func=FOREST_KINDS.get, persist_state="session")
-    forest_vars = url.multiselect(f3, "Forest plot: variables", chosen, key="sg_forest_vars", param="forest_vars",
-                                  default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen],
-                                  format_func=lambda k: groupings[k].label, persist_state="session")
+    with ui.options_area():
+        c1, c2, c3, c4 = st.columns(4)
+        adjust = url.selectbox(c1, "Multiplicity adjustment", list(ADJUSTMENTS), key="sg_adjust", param="adjust", default="holm",
+                               format_func=ADJUSTMENTS.get, persist_state="session",
+                               help="The table always shows each test's own p (as papers report it); this adds an adjusted column.")
+        min_size = url.number(c2, "Minimum group size", key="sg_min", param="sg_min", default=5, min_value=1, max_value=50, persist_state="session")
+        test = url.selectbox(c3, "Test", [t for t in TESTS if t != "trend"], key="sg_test", param="sg_test", default="logrank",
+                             format_func=TESTS.get, persist_state="session")
+        conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="sg_ci", param="sg_ci", default="log-log",
+                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
+        chosen = url.multiselect(st, "Variables", list(groupings), key="sg_vars", param="vars", default=list(groupings),
+                                 format_func=lambda k: groupings[k].label, persist_state="session")
+        f1, f2, f3 = st.columns([1, 1, 3])
+        forest_endpoint = url.radio(f1, "Forest plot: endpoint", list(ENDPOINTS), key="sg_forest_endpoint", param="forest_endpoint",
+                                    default="PFS", horizontal=True, persist_state="session")
+        kind = url.radio(f2, "Show", list(FOREST_KINDS), key="sg_forest_kind", param="forest", default="median", horizontal=True,
+                         format_func=FOREST_KINDS.get, persist_state="session")
+        forest_vars = url.multiselect(f3, "Forest plot: variables", chosen, key="sg_forest_vars", param="forest_vars",
+                                      default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen],
+                                      format_func=lambda k: groupings[k].label, persist_state="session")
     if not chosen:
         st.info("Choose at least one variable.")
     else:

@@ -168,8 +168,16 @@ def test_presentation_mode_enlarges_figures_and_shows_the_cohort_header(cohort):
     at.sidebar.toggle(key="present").set_value(True).run()
     assert not at.exception
     expected = apply_filters(cohort, FilterState(histotypes=("UPS",)))
-    assert rendered(at.title[0].value).startswith("Synthetic sample cohort")
-    assert rendered(at.subheader[0].value).startswith(f"n = {expected.n} of 72 patients — Histotype: UPS")
+    # One compact header line (the figure must fit a projector's first screen): cohort, n, filters.
+    header = rendered(at.main.markdown[0].value)
+    assert header.startswith("**Synthetic sample cohort")
+    assert f"· n = {expected.n} of 72 patients · Histotype: UPS" in header
+    # The page's choices are folded away under "Options"; the figure is drawn at projector size.
+    assert [e.label for e in at.main.expander] == ["Options"]
+    import json
+
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["font"]["size"] == 22
 
 
 def test_page_options_survive_a_page_switch():

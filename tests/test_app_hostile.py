@@ -62,7 +62,7 @@ def shown_texts(at: AppTest) -> list[tuple[str, str]]:
             if getattr(el, "help", None):
                 out += [(f"{kind} help", str(el.help))]
     out += [("tab", str(t.label)) for t in at.get("tab")]
-    out += [("expander", str(e.label)) for e in at.get("expandable")]
+    out += [("expander", str(e.label)) for e in at.expander]
     return out
 
 
