@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sarcoma.errors import SarcomaError
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, Grouping, level_order, line_group, make_groupings
 from sarcoma.schema import (
@@ -51,7 +52,7 @@ TEST_MWU = "Mann-Whitney U"
 TEST_KW = "Kruskal-Wallis"
 
 
-class CharacteristicsError(ValueError):
+class CharacteristicsError(SarcomaError):
     """Input that cannot be tabulated; the message says what to fix."""
 
 

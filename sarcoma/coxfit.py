@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from sarcoma.errors import SarcomaError
+
 __all__ = ["ChiSquareTest", "CoxEngineError", "CoxFit", "fit_coxph", "tie_near_equal_times"]
 
 EPS = 1e-9
@@ -37,7 +39,7 @@ TOLER_CHOL = np.finfo(float).eps ** 0.75
 TOLER_INF = math.sqrt(EPS)
 
 
-class CoxEngineError(ValueError):
+class CoxEngineError(SarcomaError):
     """The partial likelihood has no usable maximum; `reason` says why (see `REASONS`)."""
 
     REASONS = ("no_events", "singular", "not_converged", "infinite")

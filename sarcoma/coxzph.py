@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from sarcoma.coxfit import CoxFit
+from sarcoma.errors import SarcomaError
 
 __all__ = ["DEFAULT_TRANSFORM", "TRANSFORMS", "ZphResult", "ZphSingularError", "cox_zph", "time_transform"]
 
@@ -38,7 +39,7 @@ TRANSFORMS: dict[str, str] = {
 }
 
 
-class ZphSingularError(ValueError):
+class ZphSingularError(SarcomaError):
     """The time-interaction information matrix is singular (R: "system is computationally
     singular"): too few distinct event times with patients left at risk to test a trend."""
 

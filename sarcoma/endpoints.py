@@ -19,8 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sarcoma.errors import SarcomaError
 
-class UnknownEndpointError(ValueError):
+
+class UnknownEndpointError(SarcomaError):
     """An endpoint key the registry does not know; the message lists the known ones."""
 
 

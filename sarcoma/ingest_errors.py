@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sarcoma.errors import SarcomaError
 
-class CohortReadError(ValueError):
+
+class CohortReadError(SarcomaError):
     """The file cannot be read as a cohort table; the message says why and what to do.
 
     When required columns were not recognised, `missing_columns` names the canonical fields

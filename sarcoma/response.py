@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
+from sarcoma.errors import SarcomaError
 from sarcoma.schema import BEST_RESPONSES, BY_NAME, EVALUABLE_RESPONSES
 
 CI_METHOD = "Clopper-Pearson exact"
@@ -46,7 +47,7 @@ DEFAULT_ENUMERATION_LIMIT = 2_000_000
 _REL_TOL = 1e-7
 
 
-class ResponseDataError(ValueError):
+class ResponseDataError(SarcomaError):
     """Input that cannot be analysed; the message says what to fix."""
 
 

@@ -30,13 +30,14 @@ import numpy as np
 import pandas as pd
 
 from sarcoma.characteristics import CharacteristicsError, _as_flag, format_n_pct, format_number
+from sarcoma.errors import SarcomaError
 from sarcoma.schema import BEST_RESPONSES, DISCONTINUATION_REASONS
 
 NOT_AVAILABLE = "N/A"
 NOT_RECORDED = "Not recorded"
 
 
-class SafetyDataError(ValueError):
+class SafetyDataError(SarcomaError):
     """Input that cannot be tabulated; the message says what to fix."""
 
 

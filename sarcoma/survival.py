@@ -34,6 +34,7 @@ import pandas as pd
 
 from sarcoma.concordance import concordance as cox_concordance
 from sarcoma.coxfit import ChiSquareTest, CoxEngineError, CoxFit, fit_coxph
+from sarcoma.errors import SarcomaError
 
 __all__ = [
     "CONF_TYPES",
@@ -73,7 +74,7 @@ _ADJUST = ("holm", "bh", "none")
 _TOL = math.sqrt(np.finfo(float).eps)
 
 
-class SurvivalInputError(ValueError):
+class SurvivalInputError(SarcomaError):
     """The data cannot be analysed as given; the message says what to fix."""
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sarcoma.errors import SarcomaError
 from sarcoma.schema import AE_COLUMNS, COLUMN_NAMES, DAYS_PER_MONTH
 from sarcoma.synthetic_seed import (
     _HISTO_SITES,
@@ -66,7 +67,7 @@ _PDL1_P = np.array([0.35, 0.2, 0.1, 0.1, 0.08, 0.07, 0.05, 0.03, 0.02])
 _AE_GRADE_P = np.array([0.42, 0.37, 0.19, 0.02])  # grades 1-4 among patients with an AE
 
 
-class SyntheticCohortError(ValueError):
+class SyntheticCohortError(SarcomaError):
     """A synthetic cohort was asked for with arguments that cannot work."""
 
 

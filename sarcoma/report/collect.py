@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sarcoma.endpoints import ENDPOINTS, available_endpoints
+from sarcoma.errors import SarcomaError
 from sarcoma.filters import FilterResult
 from sarcoma.groupings import DEFAULT_LINE_CUT
 from sarcoma.plots import PlotStyle
@@ -50,7 +51,7 @@ DEFAULT_DECK: tuple[str, ...] = (
 )
 
 
-class ReportOptionError(ValueError):
+class ReportOptionError(SarcomaError):
     """An option the report does not know; the message lists the valid ones."""
 
 

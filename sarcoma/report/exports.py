@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from sarcoma.errors import SarcomaError
+
 FIGURE_FORMATS: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 TABLE_FORMATS: dict[str, str] = {
     "csv": "text/csv",
@@ -48,7 +50,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
-class ExportError(ValueError):
+class ExportError(SarcomaError):
     """A figure or table that cannot be exported; the message says what to change."""
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from scipy import stats
 
+from sarcoma.errors import SarcomaError
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.subgroups import ADJUSTMENTS
 
@@ -25,7 +26,7 @@ OUTCOMES = ("responder", "best_response")
 ENDPOINT_NAMES = {"PFS": "progression-free survival (PFS)", "OS": "overall survival (OS)"}
 
 
-class MethodsOptionError(ValueError):
+class MethodsOptionError(SarcomaError):
     """An option the methods paragraph cannot describe; the message lists the valid ones."""
 
 

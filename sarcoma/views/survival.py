@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sarcoma.endpoints import ENDPOINTS, endpoint_data, get_endpoint
+from sarcoma.errors import SarcomaError
 from sarcoma.formatting import hr_text, p_value_text
 from sarcoma.groupings import make_groupings, why_not_grouped
 from sarcoma.km_summary import (
@@ -31,7 +32,7 @@ GUARANTEE_TIME_WARNING = (
 )
 
 
-class ViewOptionError(ValueError):
+class ViewOptionError(SarcomaError):
     """An option a view does not know; the message lists the valid ones."""
 
 
