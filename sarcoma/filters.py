@@ -7,7 +7,7 @@ many were removed for that reason, so no patient leaves the analysis without bei
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -47,41 +47,6 @@ class FilterState:
 
     def is_empty(self) -> bool:
         return self == FilterState(line_cut=self.line_cut, fold_rare_below=self.fold_rare_below)
-
-    def to_query_params(self) -> dict[str, str]:
-        """Flat string mapping for the URL query string (only what differs from the default)."""
-        default = FilterState()
-        out: dict[str, str] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value == getattr(default, f.name):
-                continue
-            out[f.name] = "|".join(value) if isinstance(value, tuple) else _num_to_str(value)
-        return out
-
-    @classmethod
-    def from_query_params(cls, params: dict[str, str | list[str]]) -> FilterState:
-        """Inverse of `to_query_params`; unknown keys and unreadable values are ignored."""
-        kwargs: dict[str, object] = {}
-        for f in fields(cls):
-            raw = params.get(f.name)
-            if raw is None:
-                continue
-            if isinstance(raw, list):
-                raw = raw[-1] if raw else ""
-            if f.name in ("line_cut", "fold_rare_below"):
-                try:
-                    kwargs[f.name] = max(int(raw), 2 if f.name == "line_cut" else 0)
-                except ValueError:
-                    continue
-            elif f.name in ("age_min", "age_max"):
-                try:
-                    kwargs[f.name] = float(raw)
-                except ValueError:
-                    continue
-            else:
-                kwargs[f.name] = tuple(v for v in raw.split("|") if v)
-        return cls(**kwargs)
 
 
 def _num_to_str(value: float | int | None) -> str:

@@ -87,15 +87,6 @@ def test_filter_options_ordered_by_frequency():
     assert opts["lines"] == ["1", "2", "≥3"]
 
 
-def test_query_params_round_trip():
-    state = FilterState(histotypes=("UPS", "Kaposi sarcoma"), lines=("≥3",), age_min=18.0, line_cut=4)
-    params = state.to_query_params()
-    assert params == {"histotypes": "UPS|Kaposi sarcoma", "lines": "≥3", "line_cut": "4", "age_min": "18"}
-    assert FilterState.from_query_params(params) == state
-    # Garbage in a shared URL is ignored rather than crashing the page.
-    assert FilterState.from_query_params({"line_cut": "x", "bogus": "1"}) == FilterState()
-
-
 def test_level_order_natural_for_ordered_groupings():
     g = make_groupings()["line"]
     labels = g.make(small_cohort())
