@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from scipy import stats
 
+from sarcoma.endpoints import ENDPOINTS
 from sarcoma.errors import SarcomaError
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.subgroups import ADJUSTMENTS
@@ -23,7 +24,7 @@ TOOL_DISTRIBUTION = "sarcoma-ici-explorer"
 LIBRARIES: tuple[str, ...] = ("numpy", "scipy", "pandas", "lifelines")
 DENOMINATORS = ("evaluable", "all")
 OUTCOMES = ("responder", "best_response")
-ENDPOINT_NAMES = {"PFS": "progression-free survival (PFS)", "OS": "overall survival (OS)"}
+ENDPOINT_NAMES = {key: e.name for key, e in ENDPOINTS.items()}
 
 
 class MethodsOptionError(SarcomaError):
@@ -142,20 +143,8 @@ def methods_paragraph(options: MethodsOptions) -> str:
 
     # Endpoints, Kaplan-Meier, CIs.
     if o.endpoints:
-        defs = []
-        if "PFS" in o.endpoints:
-            defs.append(
-                "Progression-free survival (PFS) was measured from the start of immune checkpoint "
-                "inhibitor (ICI) therapy to progression or death, whichever came first."
-            )
-        if "OS" in o.endpoints:
-            start = "the start of ICI therapy" if defs else "the start of immune checkpoint inhibitor (ICI) therapy"
-            defs.append(f"Overall survival (OS) was measured from {start} to death from any cause.")
-        s += defs
-        s.append(
-            "Patients without an event were censored at their last follow-up"
-            + (" (for OS, patients alive were censored at their last follow-up date)." if "OS" in o.endpoints else ".")
-        )
+        # Each endpoint's definition comes from the endpoint registry, as every view states it.
+        s += [ENDPOINTS[e].definition for e in o.endpoints]
         names = _join(list(o.endpoints))
         s.append(f"{names} {'were' if len(o.endpoints) > 1 else 'was'} estimated with the Kaplan-Meier method, with Greenwood's formula for the variance.")
         s.append(_ci_sentence(o.conf_type, level, z))
