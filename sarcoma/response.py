@@ -432,6 +432,17 @@ class AssociationResult:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def summary(self) -> pd.DataFrame:
+        """Both tests (and Yates for 2x2) in the common summary shape (sarcoma.results)."""
+        from sarcoma.results import test_summary
+
+        rows = [("Pearson chi-square", self.chi2, self.df, self.chi2_p)]
+        if self.chi2_yates is not None:
+            rows.append(("Pearson chi-square, Yates continuity correction", self.chi2_yates, self.df, self.chi2_yates_p))
+        rows.append((self.method, float("nan"), float("nan"), self.exact_p))
+        return test_summary(rows)
+
+    @property
     def statistic(self) -> float:
         """Pearson chi-square statistic (alias of ``chi2``)."""
         return self.chi2

@@ -454,6 +454,15 @@ class LogRankResult:
             f"(e.g. alone at risk), so it adds nothing to the test; df = {self.df}."
         )
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The test as one row of the common summary shape (sarcoma.results)."""
+        from sarcoma.results import test_summary
+
+        name = {"logrank": "log-rank"}.get(self.weights, self.weights)
+        name = ("trend, " if self.test == "trend" else "") + name + (", stratified" if self.stratified else "")
+        return test_summary([(name, self.statistic, self.df, self.p_value)])
+
     def to_frame(self) -> pd.DataFrame:
         """Per-group table: n, observed and expected events."""
         return pd.DataFrame(
