@@ -19,7 +19,7 @@ from pages._state import DATASET_KEY, FILTERED_KEY
 from sarcoma.ingest import load_adverse_events, load_cohort
 
 SAMPLE_PATH = Path(__file__).resolve().parent.parent / "sample_data" / "sample_cohort.csv"
-SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"
+SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"  # survival: see seed_comparison
 AE_KEY = "ae_table"
 
 

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from pages import _shared as ui
+from pages._render import show_table
 from sarcoma.ingest import CohortReadError, data_dictionary_markdown, template_csv
 from sarcoma.report import table_to_csv
 from sarcoma.schema import COLUMN_NAMES
+from sarcoma.seed_comparison import seed_comparison, seed_statement
 
 ui.require_app()
 
@@ -63,10 +65,13 @@ if not ds.is_sample and st.button("Go back to the synthetic sample cohort"):
     st.rerun()
 
 if ds.is_sample:
+    comparison = ui.memo("seed_comparison", (), lambda: seed_comparison(ds.cohort))
     st.info(
-        "You are looking at a **synthetic** cohort of 72 patients whose counts reproduce the seed study's "
-        "tables. No real patient data is included."
+        "You are looking at a **synthetic** cohort of 72 patients; no real patient data is included. "
+        + ui.md(seed_statement(comparison))
     )
+    with st.expander("The sample and the seed paper, result by result"):
+        show_table(comparison, presentation=ui.presentation(), key="seed_comparison")
 
 report = ds.report
 st.subheader("Data-quality report")
