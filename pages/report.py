@@ -26,8 +26,8 @@ from sarcoma.views.response import ResponseOptions
 from sarcoma.views.subgroups import SubgroupOptions
 from sarcoma.views.survival import SurvivalOptions
 
-PNG_CACHE_KEY = "_deck_png"
-PNG_CACHE_SIZE = 32
+DECK_CACHE_KEY = "_deck_cache"
+DECK_CACHE_SIZE = 4
 
 
 def _now(meta):
@@ -35,26 +35,27 @@ def _now(meta):
     return dataclasses.replace(meta, generated=dt.datetime.now().replace(microsecond=0))
 
 
-def cached_png(report_key: tuple, section) -> bytes:
-    """A figure's slide PNG, exported once per report (a deck rebuilt for another section
-    order reuses the pictures)."""
-    from sarcoma.report.pptx_report import figure_png
+def deck(cache: dict, key: tuple, build_report, slides) -> bytes:
+    """The deck from the report drawn for slides (the same views, larger type).
 
-    cache = st.session_state.setdefault(PNG_CACHE_KEY, {})
-    key = (report_key, section.key)
+    Runs on the download's own thread, where Streamlit's session state cannot be read: it gets a
+    plain dict of this session (`cache`) and a `build_report` that holds its data. The report
+    and its figures' PNGs are kept per (dataset, filters, options), so a deck rebuilt with other
+    slides or another order exports no picture twice."""
+    from sarcoma.report.pptx_report import figure_png, pptx_report
+
     if key not in cache:
-        while len(cache) >= PNG_CACHE_SIZE:
+        while len(cache) >= DECK_CACHE_SIZE:
             cache.pop(next(iter(cache)))
-        cache[key] = figure_png(section)
-    return cache[key]
+        cache[key] = (build_report(), {})
+    (sections, meta), pngs = cache[key]
 
+    def render(section) -> bytes:
+        if section.key not in pngs:
+            pngs[section.key] = figure_png(section)
+        return pngs[section.key]
 
-def deck(build_report, keys, report_key) -> bytes:
-    """The deck from the report drawn at projector sizes (the same views, larger type)."""
-    from sarcoma.report.pptx_report import pptx_report
-
-    sections, meta = build_report()
-    return pptx_report(sections, _now(meta), deck=keys, render=functools.partial(cached_png, report_key))
+    return pptx_report(sections, _now(meta), deck=slides, render=render)
 
 
 def html(sections, meta) -> bytes:
@@ -102,15 +103,17 @@ if ui.enough_patients(result):
         "(a page not visited yet uses its defaults); Kaplan-Meier curves are drawn for every endpoint."
     )
 
-    def build(o: ReportOptions):
-        return ui.memo("report", (o,), lambda: collect_report(
-            result, o, cohort_name=ds.name, file_name="" if ds.is_sample else ds.name,
-            adverse_events=ui.adverse_events_for(ds, result.subset), quality=ds.report, dataset=ui.dataset_derived(),
-        ))
-
+    # Everything a report needs, bound here: the deck is built on the download's own thread.
+    report_of = functools.partial(
+        collect_report, result, cohort_name=ds.name, file_name="" if ds.is_sample else ds.name,
+        adverse_events=ui.adverse_events_for(ds, result.subset), quality=ds.report, dataset=ui.dataset_derived(),
+    )
     with st.spinner("Assembling the report..."):
-        sections, meta = build(options)
+        sections, meta = ui.memo("report", (options,), lambda: report_of(options))
     projector = dataclasses.replace(options, slides=True)
+    build_deck_report = functools.partial(report_of, projector)
+    deck_key = (ds.digest, state, projector)
+    deck_cache = st.session_state.setdefault(DECK_CACHE_KEY, {})
 
     st.markdown(f"**{ui.md(meta.cohort_name)}** — {ui.md(meta.n_line())}")
     for line in meta.filter_lines():
@@ -137,7 +140,8 @@ if ui.enough_patients(result):
     )
     r1, r2 = st.columns(2)
     r1.download_button(
-        "Download the PowerPoint deck", data=lambda: deck(lambda: build(projector), keys, (projector,)), file_name=report_file_name(meta, "pptx"),
+        "Download the PowerPoint deck", data=functools.partial(deck, deck_cache, deck_key, build_deck_report, keys),
+        file_name=report_file_name(meta, "pptx"),
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore", key="rep_pptx",
         disabled=not browser or not keys, type="primary",
         help="The title slide and the slides above, in that order; every text at least 14 pt.",

@@ -65,10 +65,12 @@ _BLOCK_START = re.compile(r"^(\d*)([-+#>=]|(?<=\d)[.)])")
 
 # Streamlit's renderer finds some patterns in the text after escapes are resolved (GFM autolink
 # literals such as http://x, www.x and a@b.c; emoji and icon shortcodes such as :smile:), so a
-# backslash cannot stop them. An invisible WORD JOINER after ':' and '@' and inside 'www.'
-# breaks each pattern without changing what the reader sees.
+# backslash cannot stop them. An invisible WORD JOINER breaks each pattern without changing what
+# the reader sees: after a ':' or '@' that a name or a '/' follows, and inside 'www.'. A colon
+# followed by a space (our own "Log-rank: p = ...") cannot start one and stays as typed, so
+# copied results carry no invisible character.
 WORD_JOINER = "\u2060"
-_TEXT_PATTERNS = re.compile(r"(\\[:@]|(?i:www)(?=\\\.))")
+_TEXT_PATTERNS = re.compile(r"(\\[:@](?=[\w+/-])|(?i:www)(?=\\\.))")
 
 
 def markdown_escape(text: object) -> str:
