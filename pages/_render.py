@@ -9,6 +9,7 @@ from sarcoma.formatting import markdown_escape as md
 from sarcoma.views.model import View
 
 # Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
+MAX_COLUMN_PX = 460
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 
@@ -25,7 +26,17 @@ def show_table(table: pd.DataFrame, *, presentation: bool = False, key: str | No
         shown.columns = [md(c) for c in shown.columns]
         st.table(shown, hide_index=True)
     else:
-        st.dataframe(frame, hide_index=True, height="content", key=key)
+        st.dataframe(frame, hide_index=True, height="content", key=key, column_config=_widths(frame))
+
+
+def _widths(frame: pd.DataFrame) -> dict:
+    """Columns as wide as their longest text (the grid sizes them on the first rows only, and
+    cut "Line of therapy (1-2 vs ≥3)" further down), within a readable maximum."""
+    config = {}
+    for col in frame.columns:
+        longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(2000))])
+        config[str(col)] = st.column_config.Column(width=int(min(MAX_COLUMN_PX, 24 + 7.5 * longest)))
+    return config
 
 
 def render_view(view: View, *, presentation: bool = False, key: str | None = None) -> None:

@@ -199,7 +199,7 @@ def km_figure(
     row_px = 1.8 * style.font_size
     risk_px = len(rows) * row_px + style.font_size if rows else 0.0
     plot_px = style.height * 0.72
-    gap_px = 4.5 * style.font_size if rows else 0.0  # the time axis (ticks, title) between the panels
+    gap_px = 5.6 * style.font_size if rows else 0.0  # the time axis (ticks, title) and the table heading
     inner = plot_px + gap_px + risk_px
     fig = make_subplots(
         rows=2 if rows else 1,
@@ -325,7 +325,13 @@ def _add_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, rows: list[tuple[str, 
     fig.update_yaxes(
         tickvals=list(range(len(rows))), ticktext=tick_text, range=[len(rows) - 0.4, -0.6],
         showgrid=False, zeroline=False, ticklabelstandoff=8, row=2, col=1,
-        title_text="Number at risk" if not kmunicate else "",
+    )
+    # The table's heading sits above its first row (a vertical axis title would be cut off when
+    # the table has one or two rows).
+    fig.add_annotation(
+        text="Number at risk" if not kmunicate else "Number at risk, cumulative censored and cumulative events",
+        xref="paper", x=0, xanchor="left", yref="y2 domain", y=1, yanchor="bottom", yshift=2,
+        showarrow=False, font={"size": style.font_size},
     )
 
 

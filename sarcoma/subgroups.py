@@ -119,7 +119,7 @@ def subgroup_table(
                     "test": TESTS[test], "test_text": _test_text(lr, test),
                     "statistic": lr.statistic if lr else np.nan, "df": lr.df if lr else np.nan,
                     "p_value": lr.p_value if lr else np.nan, "small_groups": bool(res["small"]),
-                    "post_baseline": g.post_baseline, "note": "; ".join(notes),
+                    "post_baseline": g.post_baseline, "note": "; ".join(n.rstrip(".") for n in notes),
                 }
             )
     tests_df = pd.DataFrame(tests, columns=["endpoint", "variable", "variable_label", "test", "test_text", "statistic", "df", "p_value", "small_groups", "post_baseline", "note"])

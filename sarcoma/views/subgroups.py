@@ -103,7 +103,7 @@ def display_subgroup_table(table: SubgroupTable, options: SubgroupOptions) -> tu
     for is_first, (endpoint, label, note) in zip(first, zip(rows["endpoint"], rows["variable_label"], t["note"], strict=True), strict=True):
         if is_first and isinstance(note, str) and note:
             mark = FOOTNOTE_MARKS[len(footnotes) % len(FOOTNOTE_MARKS)] * (1 + len(footnotes) // len(FOOTNOTE_MARKS))
-            footnotes.append(f"{mark}: {endpoint} by {in_sentence(label)}: {note}.")
+            footnotes.append(f"{mark}: {endpoint} by {in_sentence(label)}: {note.rstrip('.')}.")
             marks.append(mark)
         else:
             marks.append("")
