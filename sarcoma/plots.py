@@ -10,6 +10,7 @@ statistics modules, so what a figure shows is what the tables show.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,6 +18,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from sarcoma.formatting import plotly_text
@@ -189,6 +191,9 @@ def km_figure(
     printed under the title, `footnote` lines under the figure, so neither covers a curve or an
     axis. `legend_labels` replace the group names in the legend (e.g. with n and the median).
     The curve panel keeps its height whatever the number of groups: the figure grows instead.
+
+    Built as plain data and handed to Plotly unvalidated (`_fast_figure`): this figure is redrawn
+    on every filter change, and Plotly's per-property validation cost ten times the statistics.
     """
     style = style or PlotStyle()
     colors = dict(colors or group_colors(list(curves)))
@@ -201,94 +206,86 @@ def km_figure(
     plot_px = style.height * 0.72
     gap_px = 5.6 * style.font_size if rows else 0.0  # the time axis (ticks, title) and the table heading
     inner = plot_px + gap_px + risk_px
-    fig = make_subplots(
-        rows=2 if rows else 1,
-        cols=1,
-        shared_xaxes=True,
-        row_heights=[plot_px, risk_px] if rows else [1.0],
-        vertical_spacing=gap_px / inner,
-    )
     x_max = max((float(np.max(c.time)) for c in curves.values() if len(c.time)), default=1.0)
     n_curves = max(1, len(curves))
     max_points = max(50, min(MAX_STEP_POINTS, STEP_POINT_BUDGET // (n_curves * (2 if show_ci else 1))))
     bins = max(20, min(CENSOR_BINS, CENSOR_BIN_BUDGET // n_curves))
+    data: list[dict] = []
     for label, curve in curves.items():
         color = colors.get(label, OKABE_ITO[0])
         shown = plotly_text(label)
         if show_ci:
             bt, blo, bhi = _band_xy(curve, max_points)
-            fig.add_trace(
-                go.Scatter(
-                    x=np.concatenate([bt, bt[::-1]]),
-                    y=np.concatenate([bhi, blo[::-1]]),
-                    mode="lines",  # no markers at the band's corners
-                    fill="toself",
-                    fillcolor=_rgba(color, 0.15),
-                    line={"width": 0, "shape": "hv"},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=shown,
-                ),
-                row=1,
-                col=1,
-            )
+            data.append(_scatter(
+                x=np.concatenate([bt, bt[::-1]]), y=np.concatenate([bhi, blo[::-1]]),
+                mode="lines", fill="toself", fillcolor=_rgba(color, 0.15),  # no markers at the band's corners
+                line={"width": 0, "shape": "hv"}, hoverinfo="skip", showlegend=False, legendgroup=shown,
+            ))
         x, y = _step_xy(curve, max_points)
-        fig.add_trace(
-            go.Scatter(
-                x=x, y=y, mode="lines", name=plotly_text(legend_labels.get(label, label)), legendgroup=shown, meta=shown,
-                line={"shape": "hv", "color": color, "width": style.line_width},
-                hovertemplate="%{meta}<br>%{x:.1f} months: %{y:.2f}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
+        data.append(_scatter(
+            x=x, y=y, mode="lines", name=plotly_text(legend_labels.get(label, label)), legendgroup=shown, meta=shown,
+            line={"shape": "hv", "color": color, "width": style.line_width},
+            hovertemplate="%{meta}<br>%{x:.1f} months: %{y:.2f}<extra></extra>",
+        ))
         if show_censors:
             ct, cs, cc = censor_marks(curve, bins)
-            ct, cs = np.round(ct, DECIMALS), np.round(cs, DECIMALS)
             if len(ct):
-                fig.add_trace(
-                    go.Scatter(
-                        x=ct, y=cs, mode="markers", legendgroup=shown, showlegend=False,
-                        marker=_censor_marker(color, style),
-                        customdata=cc, meta=shown,
-                        hovertemplate="%{meta}: %{customdata:.0f} censored at %{x:.1f} months<extra></extra>",
-                    ),
-                    row=1,
-                    col=1,
-                )
+                data.append(_scatter(
+                    x=np.round(ct, DECIMALS), y=np.round(cs, DECIMALS), mode="markers", legendgroup=shown, showlegend=False,
+                    marker=_censor_marker(color, style), customdata=cc, meta=shown,
+                    hovertemplate="%{meta}: %{customdata:.0f} censored at %{x:.1f} months<extra></extra>",
+                ))
         if show_median and np.isfinite(curve.median):
-            fig.add_trace(
-                go.Scatter(
-                    x=[0, curve.median, curve.median], y=[0.5, 0.5, 0], mode="lines",
-                    line={"dash": "dot", "color": color, "width": max(1.0, style.line_width / 2)},
-                    legendgroup=shown, showlegend=False, meta=shown,
-                    hovertemplate="%{meta}: median %{x:.1f} months<extra></extra>",
-                ),
-                row=1,
-                col=1,
-            )
+            data.append(_scatter(
+                x=[0, curve.median, curve.median], y=[0.5, 0.5, 0], mode="lines",
+                line={"dash": "dot", "color": color, "width": max(1.0, style.line_width / 2)},
+                legendgroup=shown, showlegend=False, meta=shown,
+                hovertemplate="%{meta}: median %{x:.1f} months<extra></extra>",
+            ))
     if show_censors and curves:
         # One legend entry explains the tick marks of every curve.
-        fig.add_trace(
-            go.Scatter(x=[None], y=[None], mode="markers", name="Censored", marker=_censor_marker("#555555", style), hoverinfo="skip"),
-            row=1,
-            col=1,
-        )
-    if rows:
-        _add_risk_rows(fig, at_risk, rows, colors, style)
+        data.append(_scatter(x=[None], y=[None], mode="markers", name="Censored", marker=_censor_marker("#555555", style), hoverinfo="skip"))
     # A little room left of 0 so the first at-risk numbers clear the group labels.
     x_range = [-0.03 * x_max, x_max * 1.03]
-    fig.update_yaxes(title_text=plotly_text(y_label), range=[-0.02, 1.04], tickformat=".0%", row=1, col=1)
+    layout, annotations = _frame_layout(title, style, notes, inner_height=inner, subtitle=annotation, axis_below=not rows)
+    spacing = gap_px / inner if rows else 0.0
+    risk_top = (risk_px / inner) if rows else 0.0
     # The time axis (ticks and title) under the curves; the risk table's columns sit under its ticks.
-    fig.update_xaxes(range=x_range, title_text=plotly_text(x_label), showticklabels=True, row=1, col=1)
+    layout["xaxis"] = {"anchor": "y", "domain": [0.0, 1.0], "range": x_range, "title": {"text": plotly_text(x_label)},
+                       "showticklabels": True}
+    layout["yaxis"] = {"anchor": "x", "domain": [risk_top + spacing if rows else 0.0, 1.0], "range": [-0.02, 1.04],
+                       "tickformat": ".0%", "title": {"text": plotly_text(y_label)}}
     if rows:
-        fig.update_xaxes(tickvals=list(at_risk.columns), row=1, col=1)
-        fig.update_xaxes(tickvals=list(at_risk.columns), range=x_range, showticklabels=False, showgrid=False, row=2, col=1)
-    _finish(fig, title, style, notes, inner_height=inner, subtitle=annotation, axis_below=not rows)
+        ticks = list(at_risk.columns)
+        layout["xaxis"]["tickvals"] = ticks
+        layout["xaxis2"] = {"anchor": "y2", "domain": [0.0, 1.0], "matches": "x", "range": x_range, "tickvals": ticks,
+                            "showticklabels": False, "showgrid": False}
+        risk_data, risk_axis, heading = _risk_table_parts(at_risk, rows, colors, style)
+        data += risk_data
+        layout["yaxis2"] = {"anchor": "x2", "domain": [0.0, risk_top], **risk_axis}
+        annotations.insert(0, heading)
+    layout["annotations"] = annotations
     # The legend stands right of the curves, top-aligned: it never covers a curve or the title,
     # whatever the number of groups or the length of their names.
-    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01})
-    return fig
+    layout["legend"] = {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01}
+    return _fast_figure(data, layout)
+
+
+def _scatter(xaxis: str = "x", yaxis: str = "y", **props) -> dict:
+    return {"type": "scatter", "xaxis": xaxis, "yaxis": yaxis, **props}
+
+
+@functools.lru_cache(maxsize=4)
+def _template(name: str) -> dict:
+    # Unvalidated layouts are not resolved by name: hand Plotly the template itself.
+    return pio.templates[name].to_plotly_json()
+
+
+def _fast_figure(data: list[dict], layout: dict) -> go.Figure:
+    """A Figure from plain data, without Plotly's per-property validation (the same figure as
+    the validated one: tests/test_plots.py compares their JSON)."""
+    layout = {**layout, "template": _template(layout["template"]) if isinstance(layout.get("template"), str) else layout.get("template")}
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 def _censor_marker(color: str, style: PlotStyle) -> dict:
@@ -304,35 +301,28 @@ def _risk_rows(at_risk: pd.DataFrame | None) -> list[tuple[str, str]]:
     return [(str(g), "") for g in at_risk.index]
 
 
-def _add_risk_rows(fig: go.Figure, at_risk: pd.DataFrame, rows: list[tuple[str, str]], colors: Mapping[str, str], style: PlotStyle) -> None:
+def _risk_table_parts(at_risk: pd.DataFrame, rows: list[tuple[str, str]], colors: Mapping[str, str], style: PlotStyle) -> tuple[list[dict], dict, dict]:
+    """Text traces of the risk table (axes x2/y2), its y axis, and its heading."""
     kmunicate = any(m for _, m in rows)
-    tick_text = []
+    data, tick_text = [], []
     for row_i, ((group, measure), values) in enumerate(zip(rows, at_risk.to_numpy(), strict=True)):
-        fig.add_trace(
-            go.Scatter(
-                x=list(at_risk.columns), y=[row_i] * len(at_risk.columns), mode="text",
-                text=[str(int(v)) for v in values],
-                textfont={"size": style.font_size, "color": colors.get(group, "#000000")},
-                showlegend=False, hoverinfo="skip",
-            ),
-            row=2,
-            col=1,
-        )
+        data.append(_scatter(
+            xaxis="x2", yaxis="y2", x=list(at_risk.columns), y=[row_i] * len(at_risk.columns), mode="text",
+            text=[str(int(v)) for v in values], textfont={"size": style.font_size, "color": colors.get(group, "#000000")},
+            showlegend=False, hoverinfo="skip",
+        ))
         # KMunicate: the group's name on its first row, the measure on every row.
         first = row_i == 0 or rows[row_i - 1][0] != group
         label = (f"{group} · {measure}" if first else measure) if kmunicate else group
         tick_text.append(plotly_text(label))
-    fig.update_yaxes(
-        tickvals=list(range(len(rows))), ticktext=tick_text, range=[len(rows) - 0.4, -0.6],
-        showgrid=False, zeroline=False, ticklabelstandoff=8, row=2, col=1,
-    )
+    axis = {"tickvals": list(range(len(rows))), "ticktext": tick_text, "range": [len(rows) - 0.4, -0.6],
+            "showgrid": False, "zeroline": False, "ticklabelstandoff": 8}
     # The table's heading sits above its first row (a vertical axis title would be cut off when
     # the table has one or two rows).
-    fig.add_annotation(
-        text="Number at risk" if not kmunicate else "Number at risk, cumulative censored and cumulative events",
-        xref="paper", x=0, xanchor="left", yref="y2 domain", y=1, yanchor="bottom", yshift=2,
-        showarrow=False, font={"size": style.font_size},
-    )
+    heading = {"text": "Number at risk" if not kmunicate else "Number at risk, cumulative censored and cumulative events",
+               "xref": "paper", "x": 0, "xanchor": "left", "yref": "y2 domain", "y": 1, "yanchor": "bottom", "yshift": 2,
+               "showarrow": False, "font": {"size": style.font_size}}
+    return data, axis, heading
 
 
 def forest_figure(
@@ -523,15 +513,14 @@ def waterfall_figure(
     return fig
 
 
-def _finish(
-    fig: go.Figure, title: str, style: PlotStyle, footnote: str | Sequence[str] | None,
-    height: int | None = None, subtitle: str | None = None, inner_height: float | None = None,
-    axis_below: bool = True,
-) -> None:
-    """Title (and a subtitle such as the test line), template, fonts, height, and footnote lines
-    under the figure; margins grow with the text so nothing overlaps the plot. With
-    `inner_height` (the plotting area in pixels) the figure is as tall as that plus its margins;
-    `axis_below=False` when the bottom panel shows no axis labels (a risk table)."""
+def _frame_layout(
+    title: str, style: PlotStyle, footnote: str | Sequence[str] | None, *,
+    height: int | None = None, subtitle: str | None = None, inner_height: float | None = None, axis_below: bool = True,
+) -> tuple[dict, list[dict]]:
+    """Title (and a subtitle such as the test line), template, fonts, height and margins, and the
+    footnote annotations under the figure; margins grow with the text so nothing overlaps the
+    plot. With `inner_height` (the plotting area in pixels) the figure is as tall as that plus
+    its margins; `axis_below=False` when the bottom panel shows no axis labels (a risk table)."""
     notes = [footnote] if isinstance(footnote, str) else [n for n in (footnote or []) if n]
     note_font = max(10, style.font_size - 4)
     sub_font = max(10, style.font_size - 2)
@@ -541,24 +530,38 @@ def _finish(
     bottom = int((50 + 1.6 * style.font_size if axis_below else 16) + notes_px)
     if inner_height is not None:
         height = int(inner_height + top + bottom)
-    fig.update_layout(
-        title={
+    layout = {
+        "title": {
             "text": plotly_text(title) if title else "",
             "subtitle": {"text": plotly_text(subtitle) if subtitle else "", "font": {"size": sub_font}},
             "x": 0.0, "xanchor": "left", "xref": "paper", "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 14},
         },
-        template=style.template,
-        font={"size": style.font_size},
-        height=height or style.height,
-        margin={"l": 80, "r": 30, "t": top, "b": bottom},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
-    )
-    for i, note in enumerate(notes):
-        fig.add_annotation(
-            text=plotly_text(note), xref="paper", yref="paper", x=0, y=0,
-            yshift=-int(bottom - notes_px - 4 + i * 1.5 * note_font),
-            xanchor="left", yanchor="top", showarrow=False, align="left", font={"size": note_font},
-        )
+        "template": style.template,
+        "font": {"size": style.font_size},
+        "height": height or style.height,
+        "margin": {"l": 80, "r": 30, "t": top, "b": bottom},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0},
+    }
+    annotations = [
+        {"text": plotly_text(note), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+         "yshift": -int(bottom - notes_px - 4 + i * 1.5 * note_font), "xanchor": "left", "yanchor": "top",
+         "showarrow": False, "align": "left", "font": {"size": note_font}}
+        for i, note in enumerate(notes)
+    ]
+    return layout, annotations
+
+
+def _finish(
+    fig: go.Figure, title: str, style: PlotStyle, footnote: str | Sequence[str] | None,
+    height: int | None = None, subtitle: str | None = None, inner_height: float | None = None,
+    axis_below: bool = True,
+) -> None:
+    """`_frame_layout` applied to a figure built with Plotly's own methods."""
+    layout, annotations = _frame_layout(title, style, footnote, height=height, subtitle=subtitle,
+                                        inner_height=inner_height, axis_below=axis_below)
+    fig.update_layout(**layout)
+    for note in annotations:
+        fig.add_annotation(**note)
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

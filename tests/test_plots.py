@@ -216,3 +216,20 @@ def test_kmunicate_risk_table_rows():
     assert list(fig.layout.yaxis2.ticktext) == ["A · At risk", "Censored", "Events", "B · At risk", "Censored", "Events"]
     texts = [list(tr.text) for tr in fig.data if tr.mode == "text"]
     assert texts == [["30", "12"], ["0", "3"], ["0", "15"], ["30", "10"], ["0", "2"], ["0", "18"]]
+
+
+def test_fast_km_figure_is_what_plotly_validates():
+    """km_figure skips Plotly's validation for speed: the same figure, validated property by
+    property, must be identical (an unknown or misspelt property would raise here)."""
+    import json
+
+    import plotly.graph_objects as go
+
+    curves = {"A": LifelinesCurve.fit(*synthetic(60, 1)), "B": LifelinesCurve.fit(*synthetic(40, 2))}
+    index = pd.MultiIndex.from_product([["A", "B"], ["At risk", "Censored", "Events"]])
+    for at_risk in (pd.DataFrame([[60, 20], [40, 9]], index=["A", "B"], columns=[0, 12]),
+                    pd.DataFrame([[60, 20], [0, 3], [0, 37], [40, 9], [0, 2], [0, 29]], index=index, columns=[0, 12])):
+        fast = km_figure(curves, at_risk=at_risk, show_ci=True, title="T", annotation="p = 0.1", footnote=["note"],
+                         legend_labels={"A": "A (n = 60)"})
+        validated = go.Figure(fast.to_plotly_json())
+        assert json.loads(validated.to_json()) == json.loads(fast.to_json())
