@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.subplots import make_subplots
 
 from sarcoma.formatting import plotly_text
 from sarcoma.schema import BEST_RESPONSES, HISTOTYPES, REGIMEN_CLASSES
@@ -357,11 +356,11 @@ def forest_figure(
     df = table.reset_index(drop=True)
     lines: list[tuple[str, int | None]] = []  # (text, data row or None for a heading)
     previous = None
-    for i, row in df.iterrows():
-        if group is not None and row[group] != previous:
-            lines.append((str(row[group]), None))
-            previous = row[group]
-        lines.append((("    " if group is not None else "") + str(row[label]), int(i)))
+    for i, value in enumerate(df[label].astype(str)):
+        if group is not None and df[group].iat[i] != previous:
+            previous = df[group].iat[i]
+            lines.append((str(previous), None))
+        lines.append((("    " if group is not None else "") + value, i))
     n_lines = len(lines)
     y_of = {i: n_lines - 1 - k for k, (_, i) in enumerate(lines) if i is not None}
     y = np.array([y_of[i] for i in range(len(df))], dtype=float)
@@ -372,107 +371,76 @@ def forest_figure(
     right = float(finite.max()) * (1.1 if not log_x else 1.5) if len(finite) else 1.0
     hi_drawn = np.where(np.isfinite(hi), hi, right)
     hollow = df[flag].astype(bool).to_numpy() if flag and flag in df else np.zeros(len(df), bool)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.55, 0.45], horizontal_spacing=0.02) if columns else go.Figure()
-    where = {"row": 1, "col": 1} if columns else {}
-    for i in range(len(df)):
-        if not np.isfinite(est[i]):
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=[lo[i] if np.isfinite(lo[i]) else est[i], hi_drawn[i]], y=[y[i], y[i]], mode="lines",
-                line={"color": "#333333", "width": style.line_width, "dash": "solid" if np.isfinite(hi[i]) else "dot"},
-                showlegend=False, hoverinfo="skip",
-            ),
-            **where,
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=est, y=y, mode="markers", showlegend=False,
-            marker={
-                "symbol": ["square-open" if h else "square" for h in hollow],
-                "size": style.marker_size + 4, "color": "#0072B2",
-            },
-            customdata=np.stack([lo, hi], axis=-1),
-            hovertemplate="%{x:.2f} (%{customdata[0]:.2f}-%{customdata[1]:.2f})<extra></extra>",
-        ),
-        **where,
-    )
+    data: list[dict] = []
+    # Whiskers: one trace for the closed intervals, one (dotted) for those running to "not reached".
+    for dotted in (False, True):
+        rows_ = [i for i in range(len(df)) if np.isfinite(est[i]) and (not np.isfinite(hi[i])) == dotted]
+        xs = [v for i in rows_ for v in (lo[i] if np.isfinite(lo[i]) else est[i], hi_drawn[i], None)]
+        ys = [v for i in rows_ for v in (y[i], y[i], None)]
+        data.append(_scatter(x=xs, y=ys, mode="lines", showlegend=False, hoverinfo="skip",
+                             line={"color": "#333333", "width": style.line_width, "dash": "dot" if dotted else "solid"}))
+    data.append(_scatter(
+        x=est, y=y, mode="markers", showlegend=False,
+        marker={"symbol": ["square-open" if h else "square" for h in hollow], "size": style.marker_size + 4, "color": "#0072B2"},
+        customdata=np.stack([lo, hi], axis=-1), hovertemplate="%{x:.2f} (%{customdata[0]:.2f}-%{customdata[1]:.2f})<extra></extra>",
+    ))
     missing = ~np.isfinite(est)
     if missing.any():  # not reached / not estimable: said in the row, never silently blank
-        fig.add_trace(
-            go.Scatter(
-                x=np.where(np.isfinite(lo[missing]), lo[missing], (finite.min() if len(finite) else 1.0)),
-                y=y[missing], mode="text", text=["not reached" if np.isfinite(lo_i) else "not estimable" for lo_i in lo[missing]],
-                textposition="middle right", textfont={"size": style.font_size, "color": "#555555"},
-                showlegend=False, hoverinfo="skip",
-            ),
-            **where,
-        )
+        data.append(_scatter(
+            x=np.where(np.isfinite(lo[missing]), lo[missing], (finite.min() if len(finite) else 1.0)),
+            y=y[missing], mode="text", text=["not reached" if np.isfinite(lo_i) else "not estimable" for lo_i in lo[missing]],
+            textposition="middle right", textfont={"size": style.font_size, "color": "#555555"}, showlegend=False, hoverinfo="skip",
+        ))
+    layout_extra: dict = {}
+    annotations: list[dict] = []
+    shapes: list[dict] = []
     if reference is not None:
-        fig.add_vline(x=reference, line={"dash": "dash", "color": "#777777"}, **where)
+        shapes.append({"type": "line", "x0": reference, "x1": reference, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+                       "line": {"dash": "dash", "color": "#777777"}})
     # Text columns, left-aligned; the first (counts) is narrow, the others share the rest.
     widths = [1.0 if j == 0 else 2.0 for j in range(len(columns))]
     starts = np.cumsum([0.0, *widths]) / max(sum(widths), 1.0)
     for j, (header, col) in enumerate(columns.items()):
         x = float(starts[j]) + 0.03
-        fig.add_trace(
-            go.Scatter(
-                x=[x] * len(df), y=y, mode="text", text=[plotly_text(v) for v in df[col].astype(str)],
-                textposition="middle right", textfont={"size": style.font_size}, showlegend=False, hoverinfo="skip",
-            ),
-            row=1, col=2,
-        )
-        fig.add_annotation(
-            text=f"<b>{plotly_text(header)}</b>", x=x, y=n_lines - 0.3, xref="x2", yref="y", xanchor="left", yanchor="bottom",
-            showarrow=False, font={"size": style.font_size},
-        )
+        data.append(_scatter(
+            xaxis="x2", x=[x] * len(df), y=y, mode="text", text=[plotly_text(v) for v in df[col].astype(str)],
+            textposition="middle right", textfont={"size": style.font_size}, showlegend=False, hoverinfo="skip",
+        ))
+        annotations.append({"text": f"<b>{plotly_text(header)}</b>", "x": x, "y": n_lines - 0.3, "xref": "x2", "yref": "y",
+                            "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": style.font_size}})
     if columns:
-        fig.update_xaxes(range=[0, 1], visible=False, row=1, col=2)
+        layout_extra["xaxis2"] = {"anchor": "y", "domain": [0.57, 1.0], "range": [0, 1], "visible": False}
     ticktext = [f"<b>{plotly_text(t)}</b>" if i is None else plotly_text(t) for t, i in lines]
-    fig.update_yaxes(
-        tickvals=list(range(n_lines - 1, -1, -1)), ticktext=ticktext, showgrid=False, zeroline=False,
-        range=[-0.8, n_lines - 0.2 + (0.9 if columns else 0.0)],
-    )
+    yaxis = {"anchor": "x", "domain": [0.0, 1.0], "tickvals": list(range(n_lines - 1, -1, -1)), "ticktext": ticktext,
+             "showgrid": False, "zeroline": False, "range": [-0.8, n_lines - 0.2 + (0.9 if columns else 0.0)], "automargin": True}
     # The axis at the bottom and, mirrored with its labels, at the top of a tall plot.
-    axis = {"title_text": plotly_text(x_label), "type": "log" if log_x else "linear", "showline": True, "mirror": "allticks", "ticks": "outside"}
+    xaxis = {"anchor": "y", "domain": [0.0, 0.55] if columns else [0.0, 1.0], "title": {"text": plotly_text(x_label)},
+             "type": "log" if log_x else "linear", "showline": True, "mirror": "allticks", "ticks": "outside"}
     if log_x:  # round ratios as ticks, not Plotly's 2 3 4 ... 9 minor labels
         span = np.concatenate([finite, [reference]]) if reference is not None else finite
         ticks = [v for v in LOG_TICKS if span.size and span.min() / 1.5 <= v <= span.max() * 1.5] or [1.0]
-        axis |= {"tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]}
-    fig.update_xaxes(**axis, **where)
-    note_lines = 0
+        xaxis |= {"tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks]}
+    # Tick labels at the top too: an overlaying axis that matches the main x axis (an invisible
+    # trace on it makes Plotly draw it).
+    top_axis = {"overlaying": "x", "matches": "x", "side": "top", "type": xaxis["type"], "showgrid": False, "ticks": "outside",
+                "tickfont": {"size": style.font_size}, "tickvals": xaxis.get("tickvals"), "ticktext": xaxis.get("ticktext")}
+    data.append(_scatter(xaxis="x99", x=[None], y=[None], showlegend=False, hoverinfo="skip"))
+    note_lines = 0.0
     if favours is not None and reference is not None:
         left, right_text = favours
         for text, xpos, anchor in ((f"← {left}", 0.0, "left"), (f"{right_text} →", 1.0, "right")):
-            fig.add_annotation(
-                text=plotly_text(text), x=xpos, xref="x domain", y=0, yref="paper", yshift=-int(4.6 * style.font_size),
-                xanchor=anchor, yanchor="top", showarrow=False, font={"size": max(10, style.font_size - 2), "color": "#555555"},
-            )
+            annotations.append({"text": plotly_text(text), "x": xpos, "xref": "x domain", "y": 0, "yref": "paper",
+                                "yshift": -int(4.6 * style.font_size), "xanchor": anchor, "yanchor": "top", "showarrow": False,
+                                "font": {"size": max(10, style.font_size - 2), "color": "#555555"}})
         note_lines = 1.5
-    _top_axis(fig, log_x, style)
     inner = n_lines * 1.6 * style.font_size + (2 * style.font_size if columns else 0)
-    _finish(fig, title, style, None, inner_height=max(inner, 4 * style.font_size))
-    fig.update_layout(margin={
-        "t": int(fig.layout.margin.t + 1.6 * style.font_size),  # the top axis' labels under the title
-        "b": int(fig.layout.margin.b + note_lines * 2 * style.font_size), "l": 40,
-    })
-    fig.update_layout(height=int(fig.layout.height + (1.6 + note_lines * 2) * style.font_size))
-    fig.update_yaxes(automargin=True)
-    return fig
-
-
-def _top_axis(fig: go.Figure, log_x: bool, style: PlotStyle) -> None:
-    """Tick labels at the top too: an overlaying axis that matches the main x axis."""
-    main = fig.layout.xaxis
-    fig.update_layout(
-        xaxis99={
-            "overlaying": "x", "matches": "x", "side": "top", "type": "log" if log_x else "linear",
-            "showgrid": False, "ticks": "outside", "tickfont": {"size": style.font_size},
-            "tickvals": main.tickvals, "ticktext": main.ticktext,
-        }
-    )
-    # An invisible trace on the top axis makes Plotly draw it.
-    fig.add_trace(go.Scatter(x=[None], y=[None], xaxis="x99", yaxis="y", showlegend=False, hoverinfo="skip"))
+    layout, frame_notes = _frame_layout(title, style, None, inner_height=max(inner, 4 * style.font_size))
+    extra_top = 1.6 * style.font_size  # the top axis' labels under the title
+    extra_bottom = note_lines * 2 * style.font_size
+    layout["margin"] = {**layout["margin"], "t": int(layout["margin"]["t"] + extra_top), "b": int(layout["margin"]["b"] + extra_bottom), "l": 40}
+    layout["height"] = int(layout["height"] + extra_top + extra_bottom)
+    layout.update(xaxis=xaxis, yaxis=yaxis, xaxis99=top_axis, shapes=shapes, annotations=annotations + frame_notes, **layout_extra)
+    return _fast_figure(data, layout)
 
 
 def waterfall_figure(

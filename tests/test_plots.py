@@ -233,3 +233,18 @@ def test_fast_km_figure_is_what_plotly_validates():
                          legend_labels={"A": "A (n = 60)"})
         validated = go.Figure(fast.to_plotly_json())
         assert json.loads(validated.to_json()) == json.loads(fast.to_json())
+
+
+def test_fast_forest_figure_is_what_plotly_validates():
+    import json
+
+    import plotly.graph_objects as go
+
+    table = pd.DataFrame({
+        "variable": ["Histotype", "Histotype", "Line"], "level": ["UPS", "LMS", "≥3"],
+        "hr": [1.3, np.nan, 2.1], "lo": [0.6, 0.4, 1.1], "hi": [2.8, np.nan, np.nan], "txt": ["1.30", "n.e.", "2.10"], "small": [False, True, False],
+    })
+    fast = forest_figure(table, estimate="hr", lower="lo", upper="hi", label="level", group="variable", columns={"HR": "txt"},
+                         log_x=True, reference=1.0, favours=("lower", "higher"), flag="small", title="T", x_label="HR")
+    validated = go.Figure(fast.to_plotly_json())
+    assert json.loads(validated.to_json()) == json.loads(fast.to_json())
