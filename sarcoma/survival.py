@@ -27,14 +27,15 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from sarcoma.concordance import concordance as cox_concordance
-from sarcoma.coxfit import ChiSquareTest, CoxEngineError, CoxFit, fit_coxph
 from sarcoma.errors import SarcomaError
+
+if TYPE_CHECKING:  # the Cox engine loads scipy.stats (~1 s): imported where a model is fitted
+    from sarcoma.coxfit import ChiSquareTest, CoxEngineError, CoxFit
 
 __all__ = [
     "CONF_TYPES",
@@ -780,6 +781,9 @@ def cox_hazard_ratios(
     strata_codes = (
         design[strata_names].groupby(strata_names, sort=True).ngroup().to_numpy() if strata_names else None
     )
+    from sarcoma.concordance import concordance as cox_concordance
+    from sarcoma.coxfit import CoxEngineError, fit_coxph
+
     try:
         fit = fit_coxph(t, e, design[names].to_numpy(dtype=float), strata=strata_codes)
     except CoxEngineError as exc:
