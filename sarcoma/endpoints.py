@@ -59,6 +59,7 @@ class Endpoint:
     # Optional columns the endpoint cannot do without: a file lacking any of them (or holding no
     # value in it) has no data for the endpoint, and views say which column to add.
     requires: tuple[str, ...] = ()
+    origin: str = "ICI start"  # where the clock starts: the time axis reads "Months from <origin>"
 
     def raw(self, cohort: pd.DataFrame) -> pd.DataFrame:
         """(time, event) for every patient of `cohort` (NaN where not recorded)."""
@@ -276,6 +277,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             eligible=is_responder,
             not_eligible_reason="not a responder (best response not CR or PR)",
             requires=("response_date",),
+            origin="first response (CR/PR)",
         ),
         Endpoint(
             key="TTF",
