@@ -155,8 +155,7 @@ def _response_reasons(cohort: pd.DataFrame, reasons: _Reasons, response: pd.Seri
     """A responder's date of first CR/PR: the column, then the patient's own date."""
     reasons.add(_no_column(cohort, "response_date"),
                 "the file has no response date (date of first CR or PR)", "response_date", "no response dates in the file")
-    best = _text(cohort, "best_response").fillna("")
-    reasons.add(response.isna(), "best response is " + best + " but there is no usable response date", "response_date",
+    reasons.add(response.isna(), "responder (CR or PR) without a usable response date", "response_date",
                 "responder without response date")
 
 
@@ -222,6 +221,7 @@ def derive_ttf(cohort: pd.DataFrame) -> pd.DataFrame:
     words = ("treatment stopped (" + stop_reason.fillna("on treatment = no") + ") but the treatment end date is missing").where(
         other_stop | (on == False).fillna(False), "treatment stopped but the treatment end date is missing")  # noqa: E712
     reasons.add(stopped, words, "treatment_end", "treatment end missing")
+    reasons.add(died_on & (death < start), "the death date is before treatment start", "death_date", "death before treatment start")
     reasons.add(ongoing & follow_up.isna(), "still on treatment but no last follow-up date to censor TTF at", "last_follow_up",
                 "no follow-up date")
     reasons.add(ongoing & (follow_up < start), "the last follow-up date is before treatment start", "last_follow_up",
@@ -362,21 +362,30 @@ def evaluate_endpoint(cohort: pd.DataFrame, key: str) -> pd.DataFrame:
 def endpoint_data(cohort: pd.DataFrame, key: str) -> pd.DataFrame:
     """(time in months, event 0/1) for the patients the endpoint applies to and who have both,
     indexed like `cohort`. Every other patient is accounted for by `endpoint_exclusions`."""
-    return _analysed(evaluate_endpoint(cohort, key))
-
-
-def _analysed(table: pd.DataFrame) -> pd.DataFrame:
-    out = table.loc[table["reason"].isna()]
-    return pd.DataFrame({"time": out["time"].astype(float), "event": out["event"].astype(int)}, index=out.index)
+    return endpoint_analysis(cohort, key)[0]
 
 
 def endpoint_exclusions(cohort: pd.DataFrame, key: str) -> pd.Series:
     """Why each patient of `cohort` is not in the endpoint's analysis (indexed like the cohort;
     None for the analysed). Not eligible comes first, then the first problem with the data."""
-    return evaluate_endpoint(cohort, key)["reason"].rename(None)
+    return endpoint_analysis(cohort, key)[1]
 
 
 def endpoint_analysis(cohort: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.Series]:
-    """`endpoint_data` and `endpoint_exclusions` from one evaluation (for callers needing both)."""
-    table = evaluate_endpoint(cohort, key)
-    return _analysed(table), table["reason"].rename(None)
+    """`endpoint_data` and `endpoint_exclusions` from one evaluation. Endpoints stored as
+    columns (PFS, OS) take a numpy path: the subgroup table asks for them dozens of times."""
+    endpoint = get_endpoint(key)
+    if endpoint.derive is not None:
+        table = evaluate_endpoint(cohort, key)
+        out = table.loc[table["reason"].isna()]
+        data = pd.DataFrame({"time": out["time"].astype(float), "event": out["event"].astype(int)}, index=out.index)
+        return data, table["reason"].rename(None)
+    raw = endpoint.raw(cohort)
+    time, event = raw["time"].to_numpy(float), raw["event"].to_numpy(float)
+    eligible = endpoint.is_eligible(cohort).to_numpy(bool)
+    usable = eligible & ~np.isnan(time) & ~np.isnan(event)
+    reasons = np.full(len(cohort), None, dtype=object)
+    reasons[eligible & ~usable] = f"no usable {endpoint.key} time or event recorded (see the data-quality report)"
+    reasons[~eligible] = endpoint.not_eligible_reason or f"not eligible for {endpoint.key}"
+    data = pd.DataFrame({"time": time[usable], "event": event[usable].astype(int)}, index=cohort.index[usable])
+    return data, pd.Series(reasons, index=cohort.index)

@@ -361,7 +361,7 @@ def test_response_dates_are_checked_against_best_response_and_the_other_dates() 
     # date is listed as unreadable (Response) and, once, for DoR.
     dor = issues[issues["endpoint"] == "DoR"].set_index("patient_id")
     assert dor["excludes"].all() and sorted(dor.index) == ["RD10", "RD11", "RD4", "RD5", "RD6", "RD7"]
-    assert dor.loc["RD10", "problem"] == "best response is PR but there is no usable response date"
+    assert dor.loc["RD10", "problem"] == "responder (CR or PR) without a usable response date"
     resp = issues[~((issues["endpoint"] == "DoR") & (issues["patient_id"] == "RD10"))].set_index("patient_id")
     assert not resp.loc[["RD3", "RD8", "RD10", "RD12"], "excludes"].any()
     assert resp["problem_kind"].to_dict() == {
