@@ -529,6 +529,7 @@ SWIMMER_MARKERS = {  # field of the lanes -> (trace name, symbol, colour, hover 
     "death": ("Death", "square", "#555555", "death at"),
 }
 SWIMMER_COLOR_BY = {"best_response": "Best response", "regimen_class": "Regimen class"}
+_ON_LANE = {"legendgroup": "events", "legendgrouptitle": {"text": "On the lane"}}
 NOT_RECORDED = "Not recorded"
 
 
@@ -574,7 +575,8 @@ def swimmer_figure(
         status = np.where(data["ongoing"].to_numpy()[m], "still on treatment at last follow-up", "treatment ended")
         fig.add_trace(go.Bar(
             x=duration[m], y=y[m], base=0, orientation="h", width=SWIMMER_BAR_WIDTH, name=plotly_text(level),
-            marker={"color": colors[level], "line": {"width": 0}},
+            marker={"color": colors[level], "line": {"width": 0}}, legendgroup="lanes",
+            legendgrouptitle={"text": plotly_text(SWIMMER_COLOR_BY[color_by])},
             customdata=np.column_stack([np.asarray(ids, dtype=object)[m], status]),
             hovertemplate="%{customdata[0]} · " + plotly_text(level) + "<br>%{x:.1f} months on treatment (%{customdata[1]})<extra></extra>",
         ))
@@ -586,12 +588,12 @@ def swimmer_figure(
     if len(after):
         xs = np.column_stack([duration[after], contact[after], np.full(len(after), np.nan)]).ravel()
         ys = np.column_stack([y[after], y[after], np.full(len(after), np.nan)]).ravel()
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Follow-up after treatment", hoverinfo="skip",
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Follow-up after treatment", hoverinfo="skip", **_ON_LANE,
                                  line={"color": "#9A9A9A", "width": max(1.0, style.line_width / 2)}))
     ongoing = np.flatnonzero(data["ongoing"].to_numpy())
     if len(ongoing):
         fig.add_trace(go.Scatter(
-            x=duration[ongoing], y=y[ongoing], mode="markers", name="Still on treatment",
+            x=duration[ongoing], y=y[ongoing], mode="markers", name="Still on treatment", **_ON_LANE,
             marker={"symbol": "triangle-right", "size": marker, "color": "#000000"},
             customdata=np.asarray(ids, dtype=object)[ongoing],
             hovertemplate="%{customdata}<br>still on treatment at %{x:.1f} months<extra></extra>",
@@ -602,7 +604,7 @@ def swimmer_figure(
         if not len(has):
             continue
         fig.add_trace(go.Scatter(
-            x=at[has], y=y[has], mode="markers", name=name,
+            x=at[has], y=y[has], mode="markers", name=name, **_ON_LANE,
             marker={"symbol": symbol, "size": marker * (1.3 if symbol == "star" else 1.0), "color": color,
                     "line": {"color": "#000000" if symbol == "star" else "#FFFFFF", "width": 1}},
             customdata=np.asarray(ids, dtype=object)[has],
@@ -621,8 +623,10 @@ def swimmer_figure(
     _finish(fig, title, style, footnote, inner_height=None if height else n * lane_px, height=height)
     if not show_ids:  # no ID column at the left: give the plot the room
         fig.update_layout(margin={"l": int(30 + 2.2 * style.font_size)})
-    # Room for the legend (up to two rows: groups, then markers) between the title and the lanes.
-    fig.update_layout(margin={"t": int(fig.layout.margin.t + 3.2 * style.font_size)})
+    # The legend in a column at the right, lane colours first, then what is drawn on a lane: a
+    # row of ten entries above the plot would wrap and run into the title on a narrow page.
+    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01,
+                              "tracegroupgap": int(style.font_size), "itemsizing": "constant"})
     return fig
 
 

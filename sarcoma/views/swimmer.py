@@ -131,9 +131,10 @@ def swimmer_view(cohort: pd.DataFrame, options: SwimmerOptions, ctx: ViewContext
         figures.append(FigureBlock("swimmer", f"Swimmer plot by {label.lower()}", fig, notes=tuple(block_notes)))
     notes += ttr_notes + km_notes
     tables = (TableBlock("response-dynamics", "Duration of response and time to treatment failure", table),) if len(table) else ()
-    if not (lines or figures):
+    shown = bool(lines or figures)
+    if not shown and not missing:  # (a missing column is already said above)
         warnings.append("Nothing to show for this selection: no patient has the dates response dynamics need.")
-    methods = " ".join([
+    methods = "" if not shown else " ".join([
         get_endpoint("TTR").definition,
         *(ENDPOINTS[k].definition for k in KM_ENDPOINTS),
         f"DoR and TTF: Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[conf_type]}.",
