@@ -51,8 +51,8 @@ class Endpoint:
     definition: str  # the methods sentence
     eligibility: str  # which patients the endpoint applies to, said on every view
     columns: tuple[str, str] | None  # (time, event) columns of the cohort, when stored directly
-    # else: cohort -> DataFrame(time, event[, reason, reason_column, reason_kind]) for every patient
-    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    # else: cohort -> Derived (time, event and the reason why not, for every patient)
+    derive: Callable[[pd.DataFrame], Derived] | None = None
     eligible: Callable[[pd.DataFrame], pd.Series] | None = None  # None: every patient
     not_eligible_reason: str = ""
     kind: str = TIME_TO_EVENT
@@ -60,11 +60,13 @@ class Endpoint:
     # value in it) has no data for the endpoint, and views say which column to add.
     requires: tuple[str, ...] = ()
     origin: str = "ICI start"  # where the clock starts: the time axis reads "Months from <origin>"
+    curve_label: str = "Survival probability"  # the y axis of its Kaplan-Meier curve
 
     def raw(self, cohort: pd.DataFrame) -> pd.DataFrame:
         """(time, event) for every patient of `cohort` (NaN where not recorded)."""
         if self.derive is not None:
-            return self.derive(cohort)[["time", "event"]]
+            derived = self.derive(cohort)
+            return pd.DataFrame({"time": derived.time, "event": derived.event}, index=cohort.index)
         tcol, ecol = self.columns  # type: ignore[misc]
         nan = pd.Series(np.nan, index=cohort.index)
         time = pd.to_numeric(cohort[tcol], errors="coerce") if tcol in cohort else nan
@@ -82,153 +84,206 @@ class Endpoint:
 
 
 # --------------------------------------------------------------------------- derivations from dates
+# Plain numpy arrays throughout: ingest derives these for every row of a file (a million rows
+# in the benchmark), and pandas Series, or a Python string per row, would cost seconds and
+# hundreds of MB there. A reason's text is built only for the rows it applies to.
+
+NAT = np.datetime64("NaT", "ns")
 
 
-def _dates(cohort: pd.DataFrame, column: str) -> pd.Series:
-    """A date column as datetime64 (NaT where blank or absent)."""
+def date_column(cohort: pd.DataFrame, column: str) -> np.ndarray:
+    """A date column as datetime64[ns] (NaT where blank or absent)."""
     if column not in cohort:
-        return pd.Series(pd.NaT, index=cohort.index, dtype="datetime64[ns]")
+        return np.full(len(cohort), NAT)
     col = cohort[column]
-    return col if pd.api.types.is_datetime64_any_dtype(col) else pd.to_datetime(col, errors="coerce")
+    if not pd.api.types.is_datetime64_any_dtype(col):
+        col = pd.to_datetime(col, errors="coerce")
+    return col.to_numpy(dtype="datetime64[ns]")
 
 
-def _months(end: pd.Series, start: pd.Series) -> pd.Series:
-    """Months between two dates, days / 30.4375 as ingest derives PFS and OS."""
-    return ((end - start) / np.timedelta64(1, "D") / DAYS_PER_MONTH).astype(float)
+def _months(end: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Months between two dates, days / 30.4375 as ingest derives PFS and OS (NaN if either is NaT)."""
+    return (end - start) / np.timedelta64(1, "D") / DAYS_PER_MONTH
 
 
-def _flag(cohort: pd.DataFrame, column: str) -> pd.Series:
-    """A yes/no column as True / False / NA."""
+def _lt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a < b where both dates are known."""
+    return ~np.isnat(a) & ~np.isnat(b) & (a < b)
+
+
+def _flag(cohort: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A yes/no column as two masks: (yes, no); neither where blank or absent."""
     if column not in cohort:
-        return pd.Series(pd.NA, index=cohort.index, dtype="boolean")
-    return cohort[column].astype("boolean")
+        none = np.zeros(len(cohort), dtype=bool)
+        return none, none
+    values = pd.to_numeric(cohort[column].astype("boolean"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values == 1, values == 0
 
 
-def _text(cohort: pd.DataFrame, column: str) -> pd.Series:
+def _equals(cohort: pd.DataFrame, column: str, value: str) -> np.ndarray:
     if column not in cohort:
-        return pd.Series(None, index=cohort.index, dtype=object)
-    col = cohort[column].astype(object)
-    return col.where(col.notna(), None)
+        return np.zeros(len(cohort), dtype=bool)
+    return (cohort[column] == value).fillna(False).to_numpy(dtype=bool)
+
+
+def _given(cohort: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in cohort:
+        return np.zeros(len(cohort), dtype=bool)
+    return cohort[column].notna().to_numpy(dtype=bool)
 
 
 def is_responder(cohort: pd.DataFrame) -> pd.Series:
     """Best response CR or PR."""
     if "best_response" not in cohort:
         return pd.Series(False, index=cohort.index)
-    return cohort["best_response"].astype(object).isin(RESPONDERS)
+    return cohort["best_response"].isin(RESPONDERS).fillna(False).astype(bool)
 
 
 class _Reasons:
-    """The first reason that applies to each patient, in the order the checks are made."""
+    """The first reason that applies to each patient, in the order the checks are made: a small
+    code per patient (-1: none) into a list of (reason, column, kind), categorical in the result,
+    so a million patients cost a few MB, not a Python string each."""
 
-    def __init__(self, index: pd.Index) -> None:
-        self.frame = pd.DataFrame({c: pd.Series(None, index=index, dtype=object) for c in REASON_COLUMNS})
+    def __init__(self, n: int) -> None:
+        self.codes = np.full(n, -1, dtype=np.int16)
+        self.entries: list[tuple[str, str | None, str]] = []
 
     @property
-    def open(self) -> pd.Series:
-        return self.frame["reason"].isna()
+    def open(self) -> np.ndarray:
+        return self.codes < 0
 
-    def add(self, mask: pd.Series, problem: str | pd.Series, column: str, kind: str) -> None:
-        rows = mask.fillna(False).astype(bool) & self.open
-        if not rows.any():
+    def _code(self, entry: tuple[str, str | None, str]) -> int:
+        if entry not in self.entries:
+            self.entries.append(entry)
+        return self.entries.index(entry)
+
+    def add(self, mask: np.ndarray, problem: str | Callable[[np.ndarray], list[str]], column: str | None, kind: str,
+            *, first: bool = True) -> None:
+        """`problem`: the text, or a function of the row positions giving one text each.
+        `first=False` overrides a reason already given (a patient out of the endpoint's scope)."""
+        rows = np.flatnonzero(mask & self.open if first else mask)
+        if not len(rows):
             return
-        self.frame.loc[rows, "reason"] = problem[rows] if isinstance(problem, pd.Series) else problem
-        self.frame.loc[rows, "reason_column"] = column
-        self.frame.loc[rows, "reason_kind"] = kind
+        if not callable(problem):
+            self.codes[rows] = self._code((problem, column, kind))
+            return
+        texts = np.asarray(problem(rows), dtype=object)
+        for text in dict.fromkeys(texts):
+            self.codes[rows[texts == text]] = self._code((text, column, kind))
 
-    def result(self, time: pd.Series, event: pd.Series, eligible: pd.Series) -> pd.DataFrame:
-        """time/event blanked where a reason applies; reasons only for eligible patients."""
-        bad = ~self.open | ~eligible
-        out = pd.DataFrame({"time": time.astype(float).where(~bad), "event": event.astype(float).where(~bad)})
-        reasons = self.frame.copy()
-        reasons.loc[~eligible] = None
-        return pd.concat([out, reasons], axis=1)
+    def columns(self) -> dict[str, pd.Categorical]:
+        """reason, reason_column, reason_kind as categoricals (missing where no reason)."""
+        out = {}
+        for field, name in enumerate(REASON_COLUMNS):
+            values = [e[field] for e in self.entries]
+            categories = [v for v in dict.fromkeys(values) if v is not None]
+            lookup = np.array([categories.index(v) if v is not None else -1 for v in values] + [-1], dtype=np.int16)
+            out[name] = pd.Categorical.from_codes(lookup[self.codes], categories=categories)
+        return out
 
 
-def _no_column(cohort: pd.DataFrame, column: str) -> pd.Series:
+@dataclass(frozen=True, eq=False)
+class Derived:
+    """What a derivation gives for every patient: time and event (NaN where a reason applies)."""
+
+    time: np.ndarray
+    event: np.ndarray
+    reasons: _Reasons
+
+    @classmethod
+    def of(cls, reasons: _Reasons, time: np.ndarray, event: np.ndarray) -> Derived:
+        ok = reasons.open
+        return cls(np.where(ok, time, np.nan), np.where(ok, event, np.nan), reasons)
+
+
+def _no_column(cohort: pd.DataFrame, column: str) -> np.ndarray:
     """True for every patient when the file has no value at all in `column`."""
-    missing = column not in cohort or not cohort[column].notna().any()
-    return pd.Series(missing, index=cohort.index)
+    return np.full(len(cohort), column not in cohort or not cohort[column].notna().any())
 
 
-def _response_reasons(cohort: pd.DataFrame, reasons: _Reasons, response: pd.Series) -> None:
+def _response_reasons(cohort: pd.DataFrame, reasons: _Reasons, response: np.ndarray) -> None:
     """A responder's date of first CR/PR: the column, then the patient's own date."""
-    reasons.add(_no_column(cohort, "response_date"),
-                "the file has no response date (date of first CR or PR)", "response_date", "no response dates in the file")
-    reasons.add(response.isna(), "responder (CR or PR) without a usable response date", "response_date",
+    reasons.add(_no_column(cohort, "response_date"), "the file has no response date (date of first CR or PR)",
+                "response_date", "no response dates in the file")
+    reasons.add(np.isnat(response), "responder (CR or PR) without a usable response date", "response_date",
                 "responder without response date")
 
 
-def derive_dor(cohort: pd.DataFrame) -> pd.DataFrame:
+def derive_dor(cohort: pd.DataFrame) -> Derived:
     """Duration of response: from the date of first CR/PR to progression or death (event), else
     censored at the last follow-up, i.e. the PFS clock restarted at the response. A patient whose
     PFS is not usable (contradictory dates, see the PFS issues) has no DoR either."""
-    response = _dates(cohort, "response_date")
-    progression, death, follow_up = (_dates(cohort, c) for c in ("progression_date", "death_date", "last_follow_up"))
-    event_date = progression.where(progression.notna() & ~(death < progression), death)
-    end = event_date.where(event_date.notna(), follow_up)
-    reasons = _Reasons(cohort.index)
+    response = date_column(cohort, "response_date")
+    progression, death, follow_up = (date_column(cohort, c) for c in ("progression_date", "death_date", "last_follow_up"))
+    event_date = np.where(np.isnat(progression) | _lt(death, progression), death, progression)
+    end = np.where(np.isnat(event_date), follow_up, event_date)
+    reasons = _Reasons(len(cohort))
     _response_reasons(cohort, reasons, response)
     if "pfs_months" in cohort:
-        reasons.add(pd.to_numeric(cohort["pfs_months"], errors="coerce").isna(),
+        reasons.add(pd.to_numeric(cohort["pfs_months"], errors="coerce").isna().to_numpy(),
                     "PFS is not usable for this patient (see its PFS issue), so neither is DoR", "pfs_months", "PFS not usable")
     if "pfs_event" in cohort:
-        pfs_event = pd.to_numeric(cohort["pfs_event"], errors="coerce")
-        reasons.add((pfs_event == 1) & event_date.isna(),
+        pfs_event = pd.to_numeric(cohort["pfs_event"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        reasons.add((pfs_event == 1) & np.isnat(event_date),
                     "PFS event without a progression or death date; DoR is measured up to that date", "progression_date",
                     "no progression or death date")
-    reasons.add(end.isna(), "no progression, death or last follow-up date to end DoR at", "last_follow_up", "no follow-up date")
-    reasons.add(end < response, "the response date is after the end of PFS (progression, death or last follow-up)",
+    reasons.add(np.isnat(end), "no progression, death or last follow-up date to end DoR at", "last_follow_up", "no follow-up date")
+    reasons.add(_lt(end, response), "the response date is after the end of PFS (progression, death or last follow-up)",
                 "response_date", "response after the end of PFS")
-    return reasons.result(_months(end, response), event_date.notna().astype(float), is_responder(cohort))
+    return Derived.of(reasons, _months(end, response), (~np.isnat(event_date)).astype(float))
 
 
-def derive_ttr(cohort: pd.DataFrame) -> pd.DataFrame:
+def derive_ttr(cohort: pd.DataFrame) -> Derived:
     """Time to response: from ICI start to the date of first CR/PR (every responder's event)."""
-    response, start = _dates(cohort, "response_date"), _dates(cohort, "treatment_start")
-    reasons = _Reasons(cohort.index)
+    response, start = date_column(cohort, "response_date"), date_column(cohort, "treatment_start")
+    reasons = _Reasons(len(cohort))
     _response_reasons(cohort, reasons, response)
-    reasons.add(start.isna(), "no treatment start date", "treatment_start", "no treatment start date")
-    reasons.add(response < start, "the response date is before treatment start", "response_date", "response before treatment start")
-    return reasons.result(_months(response, start), pd.Series(1.0, index=cohort.index), is_responder(cohort))
+    reasons.add(np.isnat(start), "no treatment start date", "treatment_start", "no treatment start date")
+    reasons.add(_lt(response, start), "the response date is before treatment start", "response_date", "response before treatment start")
+    return Derived.of(reasons, _months(response, start), np.ones(len(cohort)))
 
 
-def derive_ttf(cohort: pd.DataFrame) -> pd.DataFrame:
+def derive_ttf(cohort: pd.DataFrame) -> Derived:
     """Time to treatment failure: from ICI start to the end of treatment for any reason (event),
     death on treatment included; censored at the last follow-up while still on treatment.
 
     A blank treatment end means "still on treatment" unless the row says otherwise (on treatment
-    = no, or a discontinuation reason other than death): then the end date is missing. A patient
+    = no, or a discontinuation reason other than death: then the end date is missing). A patient
     who died with no end date and no other reason for stopping ended treatment at death."""
-    start, end, death, follow_up = (_dates(cohort, c) for c in ("treatment_start", "treatment_end", "death_date", "last_follow_up"))
-    on = _flag(cohort, "on_treatment")
-    stop_reason = _text(cohort, "discontinuation_reason")
-    reasons = _Reasons(cohort.index)
+    start, end, death, follow_up = (date_column(cohort, c) for c in ("treatment_start", "treatment_end", "death_date", "last_follow_up"))
+    on_yes, on_no = _flag(cohort, "on_treatment")
+    on_unknown = ~on_yes & ~on_no
+    reason_given = _given(cohort, "discontinuation_reason")
+    reason_death = _equals(cohort, "discontinuation_reason", "Death")
+    ended, died = ~np.isnat(end), ~np.isnat(death)
+    reasons = _Reasons(len(cohort))
     reasons.add(_no_column(cohort, "treatment_end"),
                 "the file has no treatment end date (date of last ICI dose or permanent discontinuation)", "treatment_end",
                 "no treatment end dates in the file")
-    reasons.add(start.isna(), "no treatment start date", "treatment_start", "no treatment start date")
-    ended = end.notna()
-    reasons.add(ended & (on == True), "on treatment is 'yes' but a treatment end date is given; correct one of them",  # noqa: E712
+    reasons.add(np.isnat(start), "no treatment start date", "treatment_start", "no treatment start date")
+    reasons.add(ended & on_yes, "on treatment is 'yes' but a treatment end date is given; correct one of them",
                 "treatment_end", "on treatment with a treatment end")
-    reasons.add(ended & (end < start), "the treatment end date is before treatment start", "treatment_end", "treatment end before start")
-    reasons.add(ended & (end > death), "the treatment end date is after the death date", "treatment_end", "treatment end after death")
+    reasons.add(_lt(end, start), "the treatment end date is before treatment start", "treatment_end", "treatment end before start")
+    reasons.add(_lt(death, end), "the treatment end date is after the death date", "treatment_end", "treatment end after death")
     # No end date: died on treatment, still on treatment, or stopped without a date.
-    other_stop = stop_reason.notna() & (stop_reason != "Death")
-    died_on = ~ended & death.notna() & ((stop_reason == "Death") | (stop_reason.isna() & (on != False)).fillna(True))  # noqa: E712
-    ongoing = ~ended & death.isna() & ((on == True) | (on.isna() & stop_reason.isna())).fillna(False)  # noqa: E712
+    died_on = ~ended & died & (reason_death | (~reason_given & ~on_no))
+    ongoing = ~ended & ~died & (on_yes | (on_unknown & ~reason_given))
     stopped = ~ended & ~died_on & ~ongoing
-    words = ("treatment stopped (" + stop_reason.fillna("on treatment = no") + ") but the treatment end date is missing").where(
-        other_stop | (on == False).fillna(False), "treatment stopped but the treatment end date is missing")  # noqa: E712
-    reasons.add(stopped, words, "treatment_end", "treatment end missing")
-    reasons.add(died_on & (death < start), "the death date is before treatment start", "death_date", "death before treatment start")
-    reasons.add(ongoing & follow_up.isna(), "still on treatment but no last follow-up date to censor TTF at", "last_follow_up",
+
+    def stopped_words(rows: np.ndarray) -> list[str]:
+        why = cohort["discontinuation_reason"].iloc[rows].astype(object) if "discontinuation_reason" in cohort else [None] * len(rows)
+        return [f"treatment stopped ({w if isinstance(w, str) else 'on treatment = no'}) but the treatment end date is missing"
+                if isinstance(w, str) or no else "treatment stopped but the treatment end date is missing"
+                for w, no in zip(why, on_no[rows], strict=True)]
+
+    reasons.add(stopped, stopped_words, "treatment_end", "treatment end missing")
+    reasons.add(died_on & _lt(death, start), "the death date is before treatment start", "death_date", "death before treatment start")
+    reasons.add(ongoing & np.isnat(follow_up), "still on treatment but no last follow-up date to censor TTF at", "last_follow_up",
                 "no follow-up date")
-    reasons.add(ongoing & (follow_up < start), "the last follow-up date is before treatment start", "last_follow_up",
+    reasons.add(ongoing & _lt(follow_up, start), "the last follow-up date is before treatment start", "last_follow_up",
                 "follow-up before treatment start")
-    stop = end.where(ended, death.where(died_on, follow_up))
-    event = (ended | died_on).astype(float)
-    return reasons.result(_months(stop, start), event, pd.Series(True, index=cohort.index))
+    stop = np.where(ended, end, np.where(died_on, death, follow_up))
+    return Derived.of(reasons, _months(stop, start), (ended | died_on).astype(float))
 
 
 # --------------------------------------------------------------------------- the registry
@@ -278,6 +333,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             not_eligible_reason="not a responder (best response not CR or PR)",
             requires=("response_date",),
             origin="first response (CR/PR)",
+            curve_label="Probability of remaining in response",
         ),
         Endpoint(
             key="TTF",
@@ -293,6 +349,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             columns=None,
             derive=derive_ttf,
             requires=("treatment_end",),
+            curve_label="Probability of remaining on treatment",
         ),
     )
 }
@@ -335,28 +392,23 @@ def available_endpoints(cohort: pd.DataFrame) -> list[str]:
 def evaluate_endpoint(cohort: pd.DataFrame, key: str) -> pd.DataFrame:
     """Everything about one endpoint for every patient of `cohort`, in one pass: time, event
     (NaN unless analysed), `eligible`, and for the others the reason they are not analysed
-    (`reason`, `reason_column`, `reason_kind`; None for the analysed)."""
+    (`reason`, `reason_column`, `reason_kind`, categorical; missing for the analysed)."""
     endpoint = get_endpoint(key)
-    eligible = endpoint.is_eligible(cohort)
+    eligible = endpoint.is_eligible(cohort).to_numpy(dtype=bool)
     if endpoint.derive is not None:
         derived = endpoint.derive(cohort)
-        out = derived[["time", "event"]].astype(float)
-        reasons = derived.reindex(columns=list(REASON_COLUMNS)).astype(object)
-        reasons = reasons.where(reasons.notna(), None)
+        time, event, reasons = derived.time, derived.event, derived.reasons
     else:
-        out = endpoint.raw(cohort)
-        reasons = pd.DataFrame({c: pd.Series(None, index=cohort.index, dtype=object) for c in REASON_COLUMNS})
-    if not eligible.all():  # a time is never analysed for a patient the endpoint does not apply to
-        out = out.copy()
-        out.loc[~eligible] = np.nan
-    usable = eligible & out["time"].notna() & out["event"].notna()
-    unexplained = eligible & ~usable & reasons["reason"].isna()
-    reasons.loc[unexplained, "reason"] = f"no usable {endpoint.key} time or event recorded (see the data-quality report)"
-    reasons.loc[unexplained, "reason_column"] = endpoint.columns[0] if endpoint.columns else None
-    reasons.loc[unexplained, "reason_kind"] = f"{endpoint.key} missing"
-    reasons.loc[~eligible, "reason"] = endpoint.not_eligible_reason or f"not eligible for {endpoint.key}"
-    reasons.loc[~eligible, "reason_kind"] = "not eligible"
-    return pd.concat([out, pd.DataFrame({"eligible": eligible}), reasons], axis=1)
+        raw = endpoint.raw(cohort)
+        time, event = raw["time"].to_numpy(dtype=float), raw["event"].to_numpy(dtype=float)
+        reasons = _Reasons(len(cohort))
+    usable = eligible & ~np.isnan(time) & ~np.isnan(event)
+    reasons.add(eligible & ~usable, f"no usable {endpoint.key} time or event recorded (see the data-quality report)",
+                endpoint.columns[0] if endpoint.columns else None, f"{endpoint.key} missing")
+    # Out of scope comes first, whatever else is wrong with the row; never analysed.
+    reasons.add(~eligible, endpoint.not_eligible_reason or f"not eligible for {endpoint.key}", None, "not eligible", first=False)
+    return pd.DataFrame({"time": np.where(usable, time, np.nan), "event": np.where(usable, event, np.nan),
+                         "eligible": eligible, **reasons.columns()}, index=cohort.index)
 
 
 def endpoint_data(cohort: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -377,9 +429,10 @@ def endpoint_analysis(cohort: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.
     endpoint = get_endpoint(key)
     if endpoint.derive is not None:
         table = evaluate_endpoint(cohort, key)
-        out = table.loc[table["reason"].isna()]
-        data = pd.DataFrame({"time": out["time"].astype(float), "event": out["event"].astype(int)}, index=out.index)
-        return data, table["reason"].rename(None)
+        ok = table["reason"].isna().to_numpy()
+        data = pd.DataFrame({"time": table["time"].to_numpy()[ok], "event": table["event"].to_numpy()[ok].astype(int)},
+                            index=cohort.index[ok])
+        return data, table["reason"].astype(object).where(table["reason"].notna(), None).rename(None)
     raw = endpoint.raw(cohort)
     time, event = raw["time"].to_numpy(float), raw["event"].to_numpy(float)
     eligible = endpoint.is_eligible(cohort).to_numpy(bool)

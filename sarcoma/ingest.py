@@ -1106,7 +1106,7 @@ class _CohortBuilder:
             eligible[positions] = table["eligible"].to_numpy(bool)
             todo = np.flatnonzero(eligible & ~ok & ~already[key])
             if len(todo):
-                found = table.iloc[np.searchsorted(positions, todo)]
+                found = table.iloc[np.searchsorted(positions, todo)][["reason", "reason_column", "reason_kind"]].astype(object)
                 groups = pd.Series(np.arange(len(todo))).groupby(
                     [found["reason_column"].fillna("").to_numpy(), found["reason_kind"].to_numpy()], sort=False)
                 for (col, kind), idx in groups:
@@ -1115,9 +1115,10 @@ class _CohortBuilder:
                     self.log.add(rows, endpoint=key, column=col, values=self.t.raw(col, rows) if col else "",
                                  problem=found["reason"].to_numpy()[idx.to_numpy()], kind=kind,
                                  action=f"excluded from {key}{also}", excludes=True)
-            out_of_scope = table.loc[~table["eligible"], "reason"]
-            if len(out_of_scope):
-                self.not_eligible[key] = {str(k): int(v) for k, v in out_of_scope.value_counts(sort=False).items()}
+            out_of_scope = table.loc[~table["eligible"], "reason"].value_counts(sort=False)
+            if out_of_scope.any():
+                self.not_eligible[key] = {str(k): int(v) for k, v in out_of_scope.items() if v}
+            del table
             analysed[key] = ok
         return analysed
 

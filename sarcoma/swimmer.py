@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sarcoma.endpoints import endpoint_data, evaluate_endpoint
+from sarcoma.endpoints import date_column, endpoint_data, evaluate_endpoint
 from sarcoma.schema import DAYS_PER_MONTH
 
 MAX_LANES = 400
@@ -58,12 +58,9 @@ def missing_columns(cohort: pd.DataFrame) -> tuple[str, ...]:
     return tuple(c for c in NEEDED if c not in cohort or not cohort[c].notna().any())
 
 
-def _months_from_start(cohort: pd.DataFrame, column: str, start: pd.Series) -> pd.Series:
-    if column not in cohort:
-        return pd.Series(np.nan, index=cohort.index)
-    dates = pd.to_datetime(cohort[column], errors="coerce")
-    months = (dates - start) / np.timedelta64(1, "D") / DAYS_PER_MONTH
-    return months.where(months >= 0)  # a date before the start is a data error reported by ingest, not a marker
+def _months_from_start(cohort: pd.DataFrame, column: str, start: np.ndarray) -> np.ndarray:
+    months = (date_column(cohort, column) - start) / np.timedelta64(1, "D") / DAYS_PER_MONTH
+    return np.where(months >= 0, months, np.nan)  # a date before the start is a data error reported by ingest, not a marker
 
 
 def swimmer_lanes(cohort: pd.DataFrame, max_lanes: int = MAX_LANES) -> SwimmerLanes:
@@ -71,10 +68,10 @@ def swimmer_lanes(cohort: pd.DataFrame, max_lanes: int = MAX_LANES) -> SwimmerLa
     missing = missing_columns(cohort)
     ttf = evaluate_endpoint(cohort, "TTF")
     reasons = ttf["reason"]
-    excluded = tuple((str(k), int(v)) for k, v in reasons.dropna().value_counts(sort=False).items())
+    excluded = tuple((str(k), int(v)) for k, v in reasons.dropna().value_counts(sort=False).items() if v)
     ok = reasons.isna()
     sub = cohort.loc[ok]
-    start = pd.to_datetime(sub["treatment_start"], errors="coerce") if len(sub) else pd.Series(dtype="datetime64[ns]")
+    start = date_column(sub, "treatment_start")
     ids = sub["patient_id"].astype(str) if "patient_id" in sub else pd.Series(sub.index.astype(str), index=sub.index)
     # Response onset from the registry's time to response, so a marker is what TTR counts.
     ttr = endpoint_data(cohort, "TTR")["time"].reindex(sub.index)
@@ -88,7 +85,7 @@ def swimmer_lanes(cohort: pd.DataFrame, max_lanes: int = MAX_LANES) -> SwimmerLa
             "response": ttr,
             "progression": _months_from_start(sub, "progression_date", start),
             "death": death,
-            "last_contact": death.where(death.notna(), last_contact),
+            "last_contact": np.where(np.isnan(death), last_contact, death),
         },
         index=sub.index,
     )

@@ -179,6 +179,7 @@ def test_survival_view_of_dor_states_its_eligibility_and_the_left_out(dated):
     assert f"Not in the curves: 7 patient(s) — {NOT_A_RESPONDER}." in view.notes
     assert "Not in the curves: 3 patient(s) — responder (CR or PR) without a usable response date." in view.notes
     assert view.figures[0].figure.layout.xaxis.title.text == "Months from first response (CR/PR)"
+    assert view.figures[0].figure.layout.yaxis.title.text == "Probability of remaining in response"
 
 
 # --------------------------------------------------------------------------- the registry
