@@ -25,6 +25,7 @@ from sarcoma.views.cohort import CohortOptions
 from sarcoma.views.response import ResponseOptions
 from sarcoma.views.subgroups import SubgroupOptions
 from sarcoma.views.survival import SurvivalOptions
+from sarcoma.views.swimmer import SwimmerOptions
 
 DECK_CACHE_KEY = "_deck_cache"
 DECK_CACHE_SIZE = 4
@@ -96,11 +97,12 @@ if ui.enough_patients(result):
         survival=ui.view_options("survival_view", SurvivalOptions()),
         subgroups=ui.view_options("subgroup_view", SubgroupOptions()),
         response=ui.view_options("response_view", ResponseOptions()),
+        swimmer=ui.view_options("swimmer_view", SwimmerOptions()),
         line_cut=state.line_cut, presentation=ui.presentation(),
     )
     st.caption(
         "The report shows what the Cohort, Survival, Subgroups and Response pages show, with the choices made there "
-        "(a page not visited yet uses its defaults); Kaplan-Meier curves are drawn for every endpoint."
+        "(a page not visited yet uses its defaults); Kaplan-Meier curves are drawn for every endpoint the data support."
     )
 
     # Everything a report needs, bound here: the deck is built on the download's own thread.

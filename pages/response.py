@@ -1,11 +1,13 @@
 """Response page: best response and ORR/DCR by a grouping, the association test and the
-waterfall plot (sarcoma.views.response)."""
+waterfall plot (sarcoma.views.response); response dynamics and the swimmer plot
+(sarcoma.views.swimmer)."""
 
 import streamlit as st
 
 from pages import _shared as ui
 from pages import _url as url
 from pages._render import render_view
+from sarcoma.plots import SWIMMER_COLOR_BY
 from sarcoma.views.response import (
     DENOMINATOR_HEADERS,
     OUTCOMES,
@@ -13,6 +15,7 @@ from sarcoma.views.response import (
     ResponseOptions,
     response_view,
 )
+from sarcoma.views.swimmer import SwimmerOptions, swimmer_view
 
 ui.require_app()
 
@@ -32,3 +35,10 @@ if ui.enough_patients(result, minimum=1):
                             horizontal=True, persist_state="session", format_func=OUTCOMES.get)
     options = ResponseOptions(by=by, denominator=denominator, outcome=outcome)
     render_view(ui.view("response_view", response_view, result.subset, options), presentation=ui.presentation())
+
+    # Response dynamics: time to response, duration of response, time on treatment, swimmer plot.
+    st.subheader("Response dynamics")
+    color_by = url.radio(st, "Colour the swimmer plot by", list(SWIMMER_COLOR_BY), key="swim_color", param="swim_color",
+                         default="best_response", horizontal=True, format_func=SWIMMER_COLOR_BY.get, persist_state="session")
+    render_view(ui.view("swimmer_view", swimmer_view, result.subset, SwimmerOptions(color_by=color_by)),
+                presentation=ui.presentation())

@@ -1,5 +1,6 @@
-"""Subgroups page: every grouping variable, both endpoints, in one table, with a forest plot
-(sarcoma.views.subgroups)."""
+"""Subgroups page: every grouping variable, for the chosen endpoints (PFS and OS by default;
+duration of response and time to treatment failure on request), in one table, with a forest
+plot (sarcoma.views.subgroups)."""
 
 import streamlit as st
 
@@ -32,21 +33,26 @@ if ui.enough_patients(result):
                              format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="sg_ci", param="sg_ci", default="log-log",
                                   format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
-        chosen = url.multiselect(st, "Variables", list(groupings), key="sg_vars", param="vars", default=list(groupings),
+        v1, v2 = st.columns([1, 3])
+        endpoints = url.multiselect(v1, "Endpoints", list(ENDPOINTS), key="sg_endpoints", param="endpoints", default=["PFS", "OS"],
+                                    format_func=lambda k: f"{k} ({ENDPOINTS[k].eligibility})", persist_state="session",
+                                    help="Each endpoint adds its tests to the family the adjusted p corrects for.")
+        chosen = url.multiselect(v2, "Variables", list(groupings), key="sg_vars", param="vars", default=list(groupings),
                                  format_func=lambda k: groupings[k].label, persist_state="session")
         f1, f2, f3 = st.columns([1, 1, 3])
-        forest_endpoint = url.radio(f1, "Forest plot: endpoint", list(ENDPOINTS), key="sg_forest_endpoint", param="forest_endpoint",
-                                    default="PFS", horizontal=True, persist_state="session")
+        forest_choices = endpoints or ["PFS"]
+        forest_endpoint = url.radio(f1, "Forest plot: endpoint", forest_choices, key="sg_forest_endpoint", param="forest_endpoint",
+                                    default=forest_choices[0], horizontal=True, persist_state="session")
         kind = url.radio(f2, "Show", list(FOREST_KINDS), key="sg_forest_kind", param="forest", default="median", horizontal=True,
                          format_func=FOREST_KINDS.get, persist_state="session")
         forest_vars = url.multiselect(f3, "Forest plot: variables", chosen, key="sg_forest_vars", param="forest_vars",
                                       default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen],
                                       format_func=lambda k: groupings[k].label, persist_state="session")
-    if not chosen:
-        st.info("Choose at least one variable.")
+    if not chosen or not endpoints:
+        st.info("Choose at least one endpoint and one variable.")
     else:
         options = SubgroupOptions(
-            variables=tuple(chosen), test=test, conf_type=conf_type, adjust=adjust, min_group_size=min_size,
+            variables=tuple(chosen), test=test, conf_type=conf_type, adjust=adjust, min_group_size=min_size, endpoints=tuple(endpoints),
             forest_endpoints=(forest_endpoint,), forest_kind=kind, forest_variables=tuple(forest_vars),
         )
         render_view(ui.view("subgroup_view", subgroup_view, result.subset, options), presentation=ui.presentation())

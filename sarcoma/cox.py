@@ -33,9 +33,11 @@ import pandas as pd
 from sarcoma.cox_view import WALD, hr_ci_text, model_tests_text, n_events_text, univariable_display
 from sarcoma.coxfit import ChiSquareTest
 from sarcoma.coxzph import DEFAULT_TRANSFORM, TRANSFORMS, ZphSingularError, cox_zph
+from sarcoma.endpoints import endpoint_data
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, available_groupings, level_order, make_groupings
 from sarcoma.km_summary import DEFAULT_MIN_GROUP, endpoint_columns, format_p
+from sarcoma.schema import ENDPOINTS as STORED_ENDPOINTS
 from sarcoma.survival import CoxFitError, CoxResult, SurvivalInputError, cox_hazard_ratios
 
 __all__ = [
@@ -200,11 +202,15 @@ def _design(
     df: pd.DataFrame, endpoint: str, covariates: Sequence[str], line_cut: int
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, bool], dict[str, object]]:
     """Time, event and one column per covariate named by its readable label."""
-    tcol, ecol = endpoint_columns(endpoint)
-    if tcol not in df or ecol not in df:
-        raise SurvivalInputError(f"The data have no {endpoint} time and event columns.")
+    if endpoint in STORED_ENDPOINTS:
+        tcol, ecol = endpoint_columns(endpoint)
+        if tcol not in df or ecol not in df:
+            raise SurvivalInputError(f"The data have no {endpoint} time and event columns.")
+    # Time and event from the endpoint registry (derived endpoints such as DoR too); patients
+    # the endpoint does not apply to, or without usable data, have none.
+    analysed = endpoint_data(df, endpoint)
     defs = make_groupings(line_cut)
-    data = pd.DataFrame({"_time": pd.to_numeric(df[tcol], errors="coerce"), "_event": pd.to_numeric(df[ecol], errors="coerce")})
+    data = pd.DataFrame({"_time": analysed["time"].reindex(df.index), "_event": analysed["event"].reindex(df.index).astype(float)})
     names: dict[str, str] = {}
     post: dict[str, bool] = {}
     groupings: dict[str, object] = {}

@@ -21,11 +21,18 @@ Survival rules (also in docs/data-dictionary.md):
     (when it is the censoring date), an event column saying 0 while the event date is given.
   * A row missing one endpoint still counts for the others.
 
-Response date (optional `response_date`, date of first CR/PR, used by the landmark analysis):
-reported under the Response endpoint and left blank when it contradicts the rest of the row
-(best response SD/PD/NE, before treatment start, after death, progression or last follow-up);
-a CR/PR without a date (when the column has dates) or a date without a best response is
-reported and kept. None of these changes who counts for the response rate.
+Response date (optional `response_date`, date of first CR/PR; starts DoR, ends TTR, used by the
+landmark analysis): left blank when it contradicts the rest of the row (best response SD/PD/NE,
+before treatment start, after death, progression or last follow-up) and reported, under DoR for
+a responder (who leaves DoR and TTR) and under Response otherwise; a CR/PR without a date (when
+the column has dates) is listed under DoR; a date without a best response is reported and kept.
+None of these changes who counts for the response rate.
+
+Duration of response and time to treatment failure (optional `treatment_end`) are derived by the
+endpoint registry (sarcoma.endpoints) from the built cohort, so the report counts exactly what
+the analyses use; they are in the report when the file records response dates / treatment end
+dates. Their rules (treatment end before start or after death, on treatment with an end date,
+a stopped treatment without an end date, ...) are the registry's reasons, one issue per patient.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ from sarcoma import ingest_limits as limits
 from sarcoma import ingest_rows as rowcheck
 from sarcoma import ingest_values as values
 from sarcoma import schema, vocab
+from sarcoma.endpoints import evaluate_endpoint
 from sarcoma.ingest_read import (
     MAX_UPLOAD_BYTES,
     CohortReadError,
@@ -88,7 +96,8 @@ LABELS: dict[str, str] = {
     "pfs_event": "PFS event", "os_months": "OS time", "os_event": "OS event",
     "best_response": "Best response", "best_pct_change": "Best % change",
     "response_date": "Response date",
-    "on_treatment": "On treatment", "discontinuation_reason": "Discontinuation reason",
+    "on_treatment": "On treatment", "treatment_end": "Treatment end date",
+    "discontinuation_reason": "Discontinuation reason",
     "any_ae": "Any AE", "max_ae_grade": "Maximum AE grade", "ae_delay": "AE delay",
     "ae_discontinuation": "AE discontinuation", "pdl1": "PD-L1", "tmb": "TMB", "msi": "MSI",
     "term": "AE term", "grade": "AE grade", "led_to_delay": "Led to delay",
@@ -119,7 +128,7 @@ _CATEGORY_RULES: dict[str, tuple[dict[str, str], tuple[str, ...], str | None]] =
     "regimen_class": (vocab.REGIMEN_CLASS_LOOKUP, schema.REGIMEN_CLASSES, None),
 }
 _ENDPOINT_COLUMNS = frozenset({"pfs_months", "pfs_event", "os_months", "os_event", "best_response"})
-_DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_follow_up", "response_date")
+_DATE_COLUMNS = ("treatment_start", "progression_date", "death_date", "last_follow_up", "response_date", "treatment_end")
 # Columns whose text the later steps quote in the issues table (all others are dropped early).
 _QUOTED_LATER = frozenset(
     {"patient_id", "histotype", "line_of_therapy", "regimen_class", "regimen", *_DATE_COLUMNS,
@@ -600,6 +609,8 @@ class _CohortBuilder:
         self.log = IssueLog(table.source_rows, lambda rows: table.raw("patient_id", rows))
         self.kept = np.ones(self.n, dtype=bool)
         self.decimal_comma = False
+        self.not_eligible: dict[str, dict[str, int]] = {}
+        self.dor_reported = np.zeros(self.n, dtype=bool)  # rows whose DoR problem a rule already listed
 
     # Columns ------------------------------------------------------------------------------------
 
@@ -1009,10 +1020,12 @@ class _CohortBuilder:
     def response_dates(self) -> None:
         """Check the optional date of first CR/PR against the best response and the other dates.
 
-        A contradictory date is left blank rather than guessed at: the landmark analysis then
-        treats that responder as having no usable date (and says so) instead of classifying
-        them by a typo. One reason per row, the first that applies. Nothing here excludes a
-        patient from the response rate, which only reads the best response.
+        A contradictory date is left blank rather than guessed at: DoR, TTR and the landmark
+        analysis then treat that responder as having no usable date (and say so) instead of
+        measuring from a typo. One reason per row, the first that applies. When the file records
+        response dates, a responder's problem is listed under DoR (it leaves DoR and TTR);
+        a non-responder's under Response. Nothing here changes who counts for the response rate,
+        which only reads the best response.
         """
         parsed = self.parsed.get("response_date")
         if parsed is None:
@@ -1021,22 +1034,27 @@ class _CohortBuilder:
         given = ~np.isnat(resp) & self.kept
         reported = np.zeros(self.n, dtype=bool)
         blank = np.zeros(self.n, dtype=bool)
+        best = self.parsed.get("best_response")
+        order = list(schema.BEST_RESPONSES)
+        index = best.extra["index"] if best is not None else np.full(self.n, -1)
+        responder = np.isin(index, [order.index("CR"), order.index("PR")]) & self.kept
+        # DoR is analysed only when the centre records response dates at all (see derived_endpoints).
+        dor = responder if given.any() else np.zeros(self.n, dtype=bool)
 
         def add(mask: np.ndarray, problem: Any, kind: str, action: str, *, blanks: bool) -> None:
             rows = np.flatnonzero(mask & ~reported)
-            if callable(problem):
-                problem = [problem(r) for r in rows]
-            self.log.add(rows, endpoint="Response", column="response_date",
-                         values=self.t.raw("response_date", rows), problem=problem, kind=kind,
-                         action=action, excludes=False)
+            texts = [problem(r) for r in rows] if callable(problem) else np.full(len(rows), problem, dtype=object)
+            texts = np.asarray(texts, dtype=object)
+            for part, endpoint, excludes, what in ((~dor[rows], "Response", False, action),
+                                                  (dor[rows], "DoR", True, f"{action}; excluded from DoR and TTR")):
+                self.log.add(rows[part], endpoint=endpoint, column="response_date",
+                             values=self.t.raw("response_date", rows[part]), problem=texts[part], kind=kind,
+                             action=what, excludes=excludes)
             reported[rows] = True
             blank[rows] = blanks
 
         left_blank = "response date left blank (not used); correct the dates"
-        best = self.parsed.get("best_response")
-        order = list(schema.BEST_RESPONSES)
         if best is not None:
-            index = best.extra["index"]
             non_responder = np.isin(index, [order.index(r) for r in ("SD", "PD", "NE")])
             add(given & non_responder,
                 lambda r: f"a response date is given but the best response is {order[index[r]]}; "
@@ -1059,13 +1077,50 @@ class _CohortBuilder:
                 "kept; add the best response (CR or PR) to use it", blanks=False)
             # Only when the centre records response dates at all: an empty column says nothing.
             if given.any():
-                responder = np.isin(index, [order.index("CR"), order.index("PR")]) & self.kept
                 add(responder & np.isnat(resp) & ~parsed.invalid,
                     lambda r: f"best response is {order[index[r]]} but the response date is missing",
                     "responder without response date",
-                    "kept; left out of landmark analyses that classify response by date", blanks=False)
+                    "counted in the response rate; left out of landmark analyses by response date", blanks=False)
         resp[blank] = np.datetime64("NaT")
         self.out["response_date"] = resp
+        self.dor_reported = dor & reported
+
+    def derived_endpoints(self, cohort: pd.DataFrame) -> dict[str, np.ndarray]:
+        """DoR and TTF, counted exactly as the analyses count them (the endpoint registry on the
+        built cohort), when the file records their dates (a response date, a treatment end date).
+
+        Every eligible patient left out gets the registry's reason as an issue, unless a rule
+        already listed the row's problem under the endpoint; patients the endpoint does not apply
+        to (non-responders for DoR) are counted under `not_eligible`, not listed one by one."""
+        analysed: dict[str, np.ndarray] = {}
+        positions = np.flatnonzero(self.kept)
+        already = {"DoR": self.dor_reported, "TTF": np.zeros(self.n, dtype=bool)}
+        for key, column in (("DoR", "response_date"), ("TTF", "treatment_end")):
+            parsed = self.parsed.get(column)
+            if parsed is None or not (~np.isnat(parsed.values) & self.kept).any():
+                continue
+            table = evaluate_endpoint(cohort, key)
+            ok = np.zeros(self.n, dtype=bool)
+            ok[positions] = table["reason"].isna().to_numpy()
+            eligible = np.zeros(self.n, dtype=bool)
+            eligible[positions] = table["eligible"].to_numpy(bool)
+            todo = np.flatnonzero(eligible & ~ok & ~already[key])
+            if len(todo):
+                found = table.iloc[np.searchsorted(positions, todo)][["reason", "reason_column", "reason_kind"]].astype(object)
+                groups = pd.Series(np.arange(len(todo))).groupby(
+                    [found["reason_column"].fillna("").to_numpy(), found["reason_kind"].to_numpy()], sort=False)
+                for (col, kind), idx in groups:
+                    rows = todo[idx.to_numpy()]
+                    also = " and TTR" if key == "DoR" and col == "response_date" else ""
+                    self.log.add(rows, endpoint=key, column=col, values=self.t.raw(col, rows) if col else "",
+                                 problem=found["reason"].to_numpy()[idx.to_numpy()], kind=kind,
+                                 action=f"excluded from {key}{also}", excludes=True)
+            out_of_scope = table.loc[~table["eligible"], "reason"].value_counts(sort=False)
+            if out_of_scope.any():
+                self.not_eligible[key] = {str(k): int(v) for k, v in out_of_scope.items() if v}
+            del table
+            analysed[key] = ok
+        return analysed
 
     # Assembly ----------------------------------------------------------------------------------------
 
@@ -1080,11 +1135,13 @@ class _CohortBuilder:
         self.response_dates()
         self._free_memory()
         cohort = self._frame()
+        analysed.update(self.derived_endpoints(cohort))
         issues = self.log.frame()
         report = DataQualityReport(
             rows_read=self.n,
             analysed={k: int(v.sum()) for k, v in analysed.items()},
             excluded={k: int(self.n - v.sum()) for k, v in analysed.items()},
+            not_eligible=self.not_eligible,
             issues=issues,
             rows_excluded=int((~self.kept).sum()),
             warnings=self.warnings,
@@ -1256,6 +1313,7 @@ TEMPLATE_EXAMPLE: dict[str, str] = {
     "best_pct_change": "-42",
     "response_date": "2021-05-10",
     "on_treatment": "no",
+    "treatment_end": "2021-08-02",
     "discontinuation_reason": "Progression",
     "any_ae": "yes",
     "max_ae_grade": "2",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sarcoma.endpoints import endpoint_analysis
 from sarcoma.formatting import p_value_text
 from sarcoma.groupings import DEFAULT_LINE_CUT, level_order, make_groupings
 from sarcoma.lifetable import EndpointSort, km_from_table, logrank_from_table
@@ -176,16 +177,19 @@ def survival_by_group(
     table does, once per variable for both endpoints); `follow_up=False` skips the reverse KM and
     `summary_only=True` also the at-risk table (the subgroup table needs neither).
     """
-    tcol, ecol = endpoint_columns(endpoint)
+    # Time and event from the endpoint registry: its eligible patients with usable data (derived
+    # endpoints such as DoR included); everyone else counted below with the registry's reason.
+    data, reasons = endpoint_analysis(df, endpoint)
     if test not in TESTS:
         raise ValueError(f"Unknown test {test!r}; choose one of {', '.join(TESTS)}.")
     ids = df["patient_id"] if "patient_id" in df else pd.Series(df.index.astype(str), index=df.index)
-    time = pd.to_numeric(df[tcol], errors="coerce") if tcol in df else pd.Series(np.nan, index=df.index)
-    event = pd.to_numeric(df[ecol], errors="coerce") if ecol in df else pd.Series(np.nan, index=df.index)
-    usable = time.notna() & event.notna()
+    time = data["time"].reindex(df.index)
+    event = data["event"].reindex(df.index)
+    usable = reasons.isna()
     excluded = []
     if (~usable).any():
-        excluded.append(Exclusion(f"no usable {endpoint} time or event recorded (see the data-quality report)", int((~usable).sum()), tuple(ids[~usable].astype(str))))
+        for reason, rows in reasons[~usable].groupby(reasons[~usable], sort=False).groups.items():
+            excluded.append(Exclusion(str(reason), len(rows), tuple(ids[rows].astype(str))))
 
     groupings = make_groupings(line_cut)
     if grouping is None:

@@ -481,6 +481,128 @@ def waterfall_figure(
     return fig
 
 
+# Swimmer plot: lane height follows the marker size (readable at 72 patients) until the plot
+# area reaches SWIMMER_MAX_INNER px, then lanes thin out; below SWIMMER_LABEL_PX a lane is too
+# thin for its patient ID, which stays in the hover.
+SWIMMER_MAX_INNER = 1400
+SWIMMER_LABEL_PX = 10
+SWIMMER_BAR_WIDTH = 0.6  # of a lane
+SWIMMER_MARKERS = {  # field of the lanes -> (trace name, symbol, colour, hover words)
+    "response": ("Response (first CR/PR)", "star", "#F0E442", "first CR/PR at"),
+    "progression": ("Progression", "x", "#000000", "progression at"),
+    "death": ("Death", "square", "#555555", "death at"),
+}
+SWIMMER_COLOR_BY = {"best_response": "Best response", "regimen_class": "Regimen class"}
+_ON_LANE = {"legendgroup": "events", "legendgrouptitle": {"text": "On the lane"}}
+NOT_RECORDED = "Not recorded"
+
+
+def swimmer_figure(
+    cohort: pd.DataFrame,
+    *,
+    color_by: str = "best_response",
+    colors: Mapping[str, str] | None = None,
+    title: str = "Time on treatment and response",
+    footnote: str | Sequence[str] | None = None,
+    style: PlotStyle | None = None,
+    height: int | None = None,
+    lanes=None,
+) -> go.Figure:
+    """One horizontal lane per patient: a bar from the start of ICI to the end of treatment (or
+    to the last follow-up while still on treatment, with an arrow: ongoing), coloured by
+    `color_by` ("best_response" or "regimen_class"), a thin line for follow-up after treatment,
+    and markers in named traces for the first CR/PR, progression and death. Longest time on
+    treatment at the top. `lanes` (sarcoma.swimmer.SwimmerLanes) when the caller has them;
+    `height` fixes the figure height (a slide): the lanes then share it. Patient IDs are file
+    text: escaped on the axis and in the hover."""
+    from sarcoma.swimmer import swimmer_lanes  # here: sarcoma.swimmer needs nothing from plots
+
+    if color_by not in SWIMMER_COLOR_BY:
+        raise ValueError(f"Unknown colour for the swimmer plot {color_by!r}; choose one of {', '.join(SWIMMER_COLOR_BY)}.")
+    style = style or PlotStyle()
+    data = (lanes if lanes is not None else swimmer_lanes(cohort)).lanes
+    n = len(data)
+    group = (cohort[color_by].reindex(data.index).astype(object) if color_by in cohort
+             else pd.Series(None, index=data.index, dtype=object))
+    group = group.where(group.notna(), NOT_RECORDED).astype(str)
+    vocab = BEST_RESPONSES if color_by == "best_response" else REGIMEN_CLASSES
+    levels = [v for v in vocab if (group == v).any()] + sorted(set(group) - set(vocab) - {NOT_RECORDED})
+    levels += [NOT_RECORDED] if (group == NOT_RECORDED).any() else []
+    colors = {**group_colors(levels), NOT_RECORDED: "#BBBBBB", **(colors or {})}
+
+    y = np.arange(n - 1, -1, -1, dtype=float)  # the first (longest) lane at the top
+    ids = [plotly_text(i) for i in data["patient_id"]]
+    duration = data["duration"].to_numpy(float).round(2)
+    fig = go.Figure()
+    for level in levels:
+        m = (group == level).to_numpy()
+        status = np.where(data["ongoing"].to_numpy()[m], "still on treatment at last follow-up", "treatment ended")
+        fig.add_trace(go.Bar(
+            x=duration[m], y=y[m], base=0, orientation="h", width=SWIMMER_BAR_WIDTH, name=plotly_text(level),
+            marker={"color": colors[level], "line": {"width": 0}}, legendgroup="lanes",
+            legendgrouptitle={"text": plotly_text(SWIMMER_COLOR_BY[color_by])},
+            customdata=np.column_stack([np.asarray(ids, dtype=object)[m], status]),
+            hovertemplate="%{customdata[0]} · " + plotly_text(level) + "<br>%{x:.1f} months on treatment (%{customdata[1]})<extra></extra>",
+        ))
+    lane_px = _swimmer_lane_px(n, style, height)
+    marker = max(4.0, min(float(style.marker_size), 0.9 * lane_px))
+    # Follow-up after the end of treatment, to death or the last contact: one thin line trace.
+    contact = data["last_contact"].to_numpy(float).round(2)
+    after = np.flatnonzero(np.isfinite(contact) & (contact > duration + 0.01))
+    if len(after):
+        xs = np.column_stack([duration[after], contact[after], np.full(len(after), np.nan)]).ravel()
+        ys = np.column_stack([y[after], y[after], np.full(len(after), np.nan)]).ravel()
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name="Follow-up after treatment", hoverinfo="skip", **_ON_LANE,
+                                 line={"color": "#9A9A9A", "width": max(1.0, style.line_width / 2)}))
+    ongoing = np.flatnonzero(data["ongoing"].to_numpy())
+    if len(ongoing):
+        fig.add_trace(go.Scatter(
+            x=duration[ongoing], y=y[ongoing], mode="markers", name="Still on treatment", **_ON_LANE,
+            marker={"symbol": "triangle-right", "size": marker, "color": "#000000"},
+            customdata=np.asarray(ids, dtype=object)[ongoing],
+            hovertemplate="%{customdata}<br>still on treatment at %{x:.1f} months<extra></extra>",
+        ))
+    for field, (name, symbol, color, words) in SWIMMER_MARKERS.items():
+        at = data[field].to_numpy(float).round(2)
+        has = np.flatnonzero(np.isfinite(at))
+        if not len(has):
+            continue
+        fig.add_trace(go.Scatter(
+            x=at[has], y=y[has], mode="markers", name=name, **_ON_LANE,
+            marker={"symbol": symbol, "size": marker * (1.3 if symbol == "star" else 1.0), "color": color,
+                    "line": {"color": "#000000" if symbol == "star" else "#FFFFFF", "width": 1}},
+            customdata=np.asarray(ids, dtype=object)[has],
+            hovertemplate="%{customdata}<br>" + words + " %{x:.1f} months<extra></extra>",
+        ))
+    show_ids = n <= 120 and lane_px >= SWIMMER_LABEL_PX
+    fig.update_yaxes(
+        range=[-0.7, max(n, 1) - 0.3], showgrid=False, zeroline=False,
+        tickmode="array", tickvals=y if show_ids else [], ticktext=ids if show_ids else [],
+        tickfont={"size": int(min(style.font_size - 2, lane_px - 1))} if show_ids else None,
+        title_text="Patient" if show_ids else f"Patients (n = {n})",
+    )
+    longest = np.nanmax(np.concatenate([duration, contact[np.isfinite(contact)]])) if n else 1.0
+    fig.update_xaxes(title_text="Months from the start of ICI", range=[0, float(longest) * 1.03 + 0.5], zeroline=False)
+    fig.update_layout(barmode="overlay", bargap=0, hovermode="closest")
+    _finish(fig, title, style, footnote, inner_height=None if height else n * lane_px, height=height)
+    if not show_ids:  # no ID column at the left: give the plot the room
+        fig.update_layout(margin={"l": int(30 + 2.2 * style.font_size)})
+    # The legend in a column at the right, lane colours first, then what is drawn on a lane: a
+    # row of ten entries above the plot would wrap and run into the title on a narrow page.
+    fig.update_layout(legend={"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01,
+                              "tracegroupgap": int(style.font_size), "itemsizing": "constant"})
+    return fig
+
+
+def _swimmer_lane_px(n: int, style: PlotStyle, height: int | None) -> float:
+    """Pixels per lane: 1.5 x the marker size, fewer when there are many lanes or the figure
+    height is fixed (a slide), never under 2."""
+    if height is not None:  # the lanes share the plotting area the margins leave
+        inner = height - (30 + 3.6 * style.font_size) - (50 + 1.6 * style.font_size)
+        return max(2.0, inner / max(n, 1))
+    return max(2.0, min(1.5 * style.marker_size, SWIMMER_MAX_INNER / max(n, 1)))
+
+
 def _frame_layout(
     title: str, style: PlotStyle, footnote: str | Sequence[str] | None, *,
     height: int | None = None, subtitle: str | None = None, inner_height: float | None = None, axis_below: bool = True,

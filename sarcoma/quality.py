@@ -1,7 +1,9 @@
 """The data-quality report that comes with every ingested cohort (no UI code here).
 
 Invariant, tested everywhere: for each endpoint, rows_read == analysed + excluded, and every
-excluded row has at least one issue with `excludes=True` for that endpoint (or for "all").
+excluded row has at least one issue with `excludes=True` for that endpoint (or for "all"),
+except the patients an endpoint does not apply to by definition (non-responders for duration of
+response), which are counted per reason in `not_eligible` rather than listed one by one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 ISSUE_COLUMNS: tuple[str, ...] = (
     "source_row",  # spreadsheet row number (header = 1)
     "patient_id",  # as written ("" if missing)
-    "endpoint",  # "PFS", "OS", "Response", "AE" or "all"
+    "endpoint",  # "PFS", "OS", "Response", "DoR", "TTF", "AE" or "all"
     "column",  # canonical column the problem is about
     "value",  # the cell as written
     "problem",  # plain words a clinician can act on
@@ -38,6 +40,9 @@ class DataQualityReport:
     excluded: dict[str, int]
     issues: pd.DataFrame
     rows_excluded: int = 0  # whole rows removed from the cohort (empty, no ID, duplicate ID)
+    # Per endpoint, patients it does not apply to, by reason ({"DoR": {"not a responder ...": 50}});
+    # part of `excluded`, without an issue row each.
+    not_eligible: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     # Unrecognised headers, at most ingest_limits.MAX_MAPPING_COLUMNS of them (one dropdown each
     # on the Data page); `unmatched_total` counts them all.
@@ -63,7 +68,7 @@ class DataQualityReport:
             if self.analysed[endpoint] + self.excluded[endpoint] != self.rows_read:
                 problems.append(f"{endpoint}: analysed + excluded != rows read")
             reasons = issues[issues["excludes"] & issues["endpoint"].isin([endpoint, "all"])]
-            with_reason = reasons["source_row"].nunique()
+            with_reason = reasons["source_row"].nunique() + sum(self.not_eligible.get(endpoint, {}).values())
             if with_reason != self.excluded[endpoint]:
                 problems.append(
                     f"{endpoint}: {self.excluded[endpoint]} rows excluded but {with_reason} have a reason"
@@ -101,7 +106,9 @@ class DataQualityReport:
     def reasons(self, endpoint: str) -> pd.Series:
         """Excluded rows per problem kind for one endpoint (a row can have several reasons)."""
         rows = self.issues[self.issues["excludes"] & self.issues["endpoint"].isin([endpoint, "all"])]
-        return rows.groupby("problem_kind")["source_row"].nunique().sort_values(ascending=False)
+        listed = rows.groupby("problem_kind")["source_row"].nunique()
+        scope = pd.Series(self.not_eligible.get(endpoint, {}), dtype="int64")
+        return pd.concat([scope, listed]).sort_values(ascending=False, kind="stable")
 
     def summary(self) -> str:
         """A few plain-language lines for the upload page."""

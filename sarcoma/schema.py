@@ -99,6 +99,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("best_pct_change", "float", False, "Best percentage change of target-lesion sum (negative = shrinkage)."),
     Column("response_date", "date", False, "Date of first documented CR or PR (RECIST); blank for non-responders."),
     Column("on_treatment", "bool", False, "Still on ICI at data cut-off."),
+    Column("treatment_end", "date", False,
+           "Date of the last ICI dose or of permanent discontinuation, for any reason; blank while on treatment."),
     Column("discontinuation_reason", "category", False, "Why ICI was stopped.", DISCONTINUATION_REASONS),
     Column("any_ae", "bool", False, "Any treatment-related adverse event."),
     Column("max_ae_grade", "int", False, "Highest CTCAE grade of any AE (0 if none)."),

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sarcoma.endpoints import endpoint_analysis
 from sarcoma.groupings import DEFAULT_LINE_CUT, grouping_codes, make_groupings, order_levels
-from sarcoma.km_summary import DEFAULT_MIN_GROUP, TESTS, endpoint_columns, format_p
+from sarcoma.km_summary import DEFAULT_MIN_GROUP, TESTS, format_p
 from sarcoma.lifetable import EndpointSort, logrank_from_table, medians_from_table
 from sarcoma.survival import SurvivalInputError, adjust_pvalues
 
@@ -82,11 +83,12 @@ def subgroup_table(
         coded = {key: defs[key].codes(df) for key in groupings}
     rows, tests = [], []
     for endpoint in endpoints:
-        tcol, ecol = endpoint_columns(endpoint)
-        time = pd.to_numeric(df[tcol], errors="coerce").to_numpy(float) if tcol in df else np.full(len(df), np.nan)
-        event = pd.to_numeric(df[ecol], errors="coerce").to_numpy(float) if ecol in df else np.full(len(df), np.nan)
-        usable = ~(np.isnan(time) | np.isnan(event))
-        sort = EndpointSort.from_arrays(time[usable], event[usable]) if usable.any() else None
+        # Time and event from the endpoint registry (derived endpoints such as DoR too); each
+        # patient it leaves out keeps the registry's reason.
+        data, reasons = endpoint_analysis(df, endpoint)
+        usable = reasons.isna().to_numpy()
+        left_out = [f"{n} patient(s) not in this comparison: {reason}" for reason, n in reasons[~usable].value_counts(sort=False).items()]
+        sort = EndpointSort.from_arrays(data["time"].to_numpy(float), data["event"].to_numpy(float)) if usable.any() else None
         for key, (codes_all, uniques) in coded.items():
             g = defs[key]
             res = _grouping_result(sort, codes_all[usable], list(uniques), g, endpoint, conf_type, test, min_group_size)
@@ -108,8 +110,7 @@ def subgroup_table(
             if res["note"]:
                 notes.append(res["note"])
             # Patients left out of this comparison are counted, never silently dropped.
-            if (~usable).any():
-                notes.append(f"{int((~usable).sum())} patient(s) not in this comparison: no usable {endpoint} time or event recorded (see the data-quality report)")
+            notes += left_out
             if res["n_unlabelled"]:
                 notes.append(f"{res['n_unlabelled']} patient(s) not in this comparison: {g.label} not recorded")
             lr = res["test"]

@@ -225,6 +225,16 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
     resp_days = np.clip(np.where(resp_days > pfs_days, inside, resp_days), 1, pfs_days)
     out["response_date"] = np.where(responder, start + resp_days, nat).astype("datetime64[ns]")
 
+    # Date treatment ended, drawn after the response dates for the same reason: at or up to three
+    # weeks before the progression scan (the last dose), at death for a death on treatment,
+    # part-way through the event-free time for toxicity, completion and preference stops; blank
+    # while on treatment. Never before the start nor after the last contact.
+    before_scan = rng.integers(0, 22, n)
+    part_way = np.rint(os_days * rng.uniform(0.2, 0.8, n)).astype(np.int64)
+    stop_days = np.select([reason == 0, reason == 1], [prog_days - before_scan, death_days], part_way)
+    stop_days = np.clip(stop_days, 1, np.maximum(os_days, 1))
+    out["treatment_end"] = np.where(reason == 5, nat, start + stop_days).astype("datetime64[ns]")
+
     # copy=False keeps one block per column: consolidating a million rows costs more than it saves.
     return pd.DataFrame({c: out[c] for c in COLUMN_NAMES}, copy=False)
 

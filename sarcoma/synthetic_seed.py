@@ -46,9 +46,13 @@ LAST_START = dt.date(2024, 6, 30)
 DATA_CUTOFF = dt.date(2024, 10, 31)
 
 CENTRES: tuple[str, ...] = tuple(f"Centre {c} (synthetic)" for c in "ABCDEFGHIJ")
-# The sample's columns: the canonical ones except response_date, which the seed paper does not
-# report (the sample stays as published; landmark analyses on it say that no dates exist).
-SAMPLE_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMN_NAMES if c != "response_date")
+# The sample has every canonical column. The seed paper reports neither response dates nor
+# treatment end dates; both are drawn (see `_response_dynamics`) consistently with the published
+# discontinuation counts and the other dates, from a random stream of their own, so adding them
+# left every other value of the sample unchanged.
+SAMPLE_COLUMNS: tuple[str, ...] = COLUMN_NAMES
+# Label of the random stream of the response and treatment end dates (issue 14 added them).
+DYNAMICS_STREAM = 14
 
 # (histotype, histotype_detail, label as a centre might write it, primary site, n).
 # Sites are spread so that Table 1's site counts hold and each histotype sits where it usually
@@ -716,6 +720,45 @@ def _dates(df: pd.DataFrame, sv: pd.DataFrame, rng: np.random.Generator) -> pd.D
     )
 
 
+def _response_dynamics(df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Date of first CR/PR and date treatment ended, consistent with the row's other dates.
+
+    Responses: mostly at the first or second scan (median about 2.6 months, from 6 weeks on),
+    always at least two weeks before progression or the last follow-up. Treatment ended at the
+    progression scan or up to three weeks before it (the last dose), at death for the deaths on
+    treatment, after two years for the completions, and part-way through the progression-free
+    time for toxicity and preference stops; the clinical progression (lost to follow-up) stopped
+    one to three weeks before the last contact. Still on treatment: no end date.
+    """
+    start = df["treatment_start"].to_numpy()
+    day = np.timedelta64(1, "D")
+    response, end = [], []
+    for i in range(len(df)):
+        pfs_days, os_days = int(df["pfs_days"].iat[i]), int(df["os_days"].iat[i])
+        ttr = None
+        if df["best_response"].iat[i] in ("CR", "PR"):
+            ttr = int(np.clip(np.rint(np.exp(np.log(2.6 * DAYS_PER_MONTH) + 0.4 * rng.standard_normal())), 42, pfs_days - 14))
+        disc = df["disc"].iat[i]
+        if disc == "On treatment":
+            stop = None
+        elif disc == "Progression":
+            stop = pfs_days - int(rng.integers(0, 22))
+        elif disc == "Death":
+            stop = os_days
+        elif disc == "Treatment completed":
+            stop = 730 + int(rng.integers(-20, 21))
+        elif disc == "Clinical progression":
+            stop = os_days - int(rng.integers(7, 22))
+        else:  # toxicity, patient preference: part-way through the progression-free time
+            stop = int(np.rint(pfs_days * rng.uniform(0.2, 0.7)))
+        if stop is not None:
+            stop = int(np.clip(stop, max(21, ttr or 0), os_days))
+        response.append(start[i] + ttr * day if ttr is not None else np.datetime64("NaT"))
+        end.append(start[i] + stop * day if stop is not None else np.datetime64("NaT"))
+    return pd.DataFrame({"response_date": np.array(response, dtype="datetime64[ns]"),
+                         "treatment_end": np.array(end, dtype="datetime64[ns]")}, index=df.index)
+
+
 def _pct_change(br: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Best % change of the target-lesion sum, consistent with RECIST 1.1 best response."""
     n = len(br)
@@ -748,6 +791,7 @@ def _assemble(seed: int, draws: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataF
         ae.groupby("row")["led_to_discontinuation"].any().reindex(df.index, fill_value=False).astype(bool)
     )
     df["any_ae"] = df["max_ae_grade"] > 0
+    df = pd.concat([df, _response_dynamics(df, np.random.default_rng([seed, DYNAMICS_STREAM]))], axis=1)
 
     # Patient numbers follow the order of treatment start, as in a centre's register.
     order = np.lexsort((df.index.to_numpy(), df["treatment_start"].to_numpy()))

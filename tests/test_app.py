@@ -46,8 +46,10 @@ def test_data_page_shows_the_quality_report_of_the_sample(cohort):
     assert headline(at) == "### n = 72 of 72 patients"
     assert any("Read 72 patient rows" in t.value for t in at.text)
     counts = next(df.value for df in at.dataframe if "rows_read" in df.value)  # the data-quality counts
-    assert counts["rows_read"].tolist() == [72, 72, 72]
-    assert (counts["analysed"] + counts["excluded"]).tolist() == [72, 72, 72]
+    # PFS, OS, Response and, since the sample has response and treatment end dates (issue 14), DoR and TTF.
+    assert counts["endpoint"].tolist() == ["PFS", "OS", "Response", "DoR", "TTF"]
+    assert counts["rows_read"].tolist() == [72] * 5
+    assert (counts["analysed"] + counts["excluded"]).tolist() == [72] * 5
 
 
 @pytest.mark.parametrize(

@@ -597,6 +597,91 @@ def test_a_hostile_file_fetches_nothing_and_links_nothing(chromium: Browser, app
 # ---------------------------------------------------------------- tumour-board outputs
 
 
+def swimmer_chart(page: Page) -> Locator:
+    """The Response page's swimmer plot (the chart whose legend has the ongoing-treatment arrow)."""
+    return main(page).get_by_test_id("stPlotlyChart").filter(has_text="Still on treatment")
+
+
+def shot_element(page: Page, element: Locator, name: str) -> None:
+    """Screenshot of one element at its full height (the viewport is stretched around it)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    box = element.bounding_box()
+    assert box is not None
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], int(box["height"]) + 200)})
+    try:
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(OUT / f"{name}.png"))
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+def test_swimmer_plot_on_the_response_page(chromium: Browser, app: App, tmp_path: Path):
+    """The swimmer plot as a clinician sees it: one lane per patient of the sample (72, the
+    seed's best responses), the patient ID on hover, the colour choice in the URL, presentation
+    sizes, and a file without treatment dates explained instead of drawn."""
+    cohort = read(SAMPLE)
+    page = new_page(chromium)
+    try:
+        open_url(page, app, app.url)
+        go_to(page, app, "Response")
+        chart = swimmer_chart(page)
+        expect(chart).to_have_count(1)
+        expect(chart.locator(".main-svg").first).to_be_visible()
+        # One bar per patient, in the five best-response traces.
+        expect(chart.locator("g.trace.bars g.point")).to_have_count(len(cohort))
+        for name in ("Response (first CR/PR)", "Progression", "Death", "Still on treatment"):
+            expect(chart.locator(".legendtext").filter(has_text=name)).to_have_count(1)
+        # At 72 patients each lane is labelled with its ID; the hover names the patient too.
+        expect(chart.locator(".ytick text").filter(has_text="SYN-001")).to_have_count(1)
+        shot_element(page, chart, "swimmer_sample_by_best_response")
+        # Plotly's drag layer sits over the bars: move the mouse to the longest bar, as a user does.
+        bar = chart.locator("g.trace.bars g.point path").first
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        expect(chart.locator(".hoverlayer").get_by_text(re.compile(r"SYN-\d{3}"))).to_have_count(1)
+
+        # Colour by regimen class: written to the URL; four regimen classes in the legend.
+        main(page).get_by_test_id("stRadio").filter(has_text="Colour the swimmer plot by").get_by_text(
+            "Regimen class", exact=True).click()
+        settle(page, app)
+        expect(page).to_have_url(re.compile(r"[?&]swim_color=regimen_class(&|$)"))
+        chart = swimmer_chart(page)
+        for name in ("ICI monotherapy", "Double ICI", "ICI + TKI", "ICI + chemotherapy"):
+            expect(chart.locator(".legendtext").filter(has_text=name)).to_have_count(1)
+        shot_element(page, chart, "swimmer_sample_by_regimen_class")
+        shot(page, "swimmer_response_page")
+
+        # Presentation mode: the same lanes at projector sizes.
+        sidebar(page).get_by_text("Presentation mode", exact=True).click()
+        expect(presentation_switch(page)).to_be_checked()
+        settle(page, app)
+        chart = swimmer_chart(page)
+        expect(chart.locator(".xtick text").first).to_have_css("font-size", f"{PlotStyle.presentation().font_size}px")
+        shot_element(page, chart, "swimmer_sample_presentation")
+        sidebar(page).get_by_text("Presentation mode", exact=True).click()
+        expect(presentation_switch(page)).not_to_be_checked()
+        settle(page, app)
+
+        # A file without treatment dates: the view says what is missing, nothing fails.
+        raw = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False).drop(
+            columns=["treatment_start", "response_date", "progression_date", "death_date", "last_follow_up", "treatment_end"])
+        path = tmp_path / "no_treatment_dates.csv"
+        raw.to_csv(path, index=False)
+        go_to(page, app, "Data")
+        upload(page, path)
+        expect_dataset(page, app, path.name, len(raw))
+        go_to(page, app, "Response")
+        expect(swimmer_chart(page)).to_have_count(0)
+        alerts = main(page).get_by_test_id("stAlertContentWarning")
+        expect(alerts.filter(has_text="There are no treatment end dates (column treatment_end")).to_have_count(1)
+        expect(alerts.filter(has_text="There are no response dates (column response_date")).to_have_count(1)
+        shot(page, "swimmer_file_without_treatment_dates")
+    finally:
+        page.context.close()
+
+
 def slug(title: str) -> str:
     return re.sub(r"[^a-z]+", "_", title.lower()).strip("_")
 

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sarcoma import schema
+from sarcoma.endpoints import REGISTRY, endpoint_data
 from sarcoma.ingest import CohortReadError, load_adverse_events, load_cohort
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -41,6 +42,8 @@ def check_report(cohort: pd.DataFrame, report) -> None:
         elif endpoint == "Response":
             analysed_rows = set(cohort.loc[cohort["best_response"].isin(schema.EVALUABLE_RESPONSES), "source_row"]) \
                 if "best_response" in cohort else set()
+        elif endpoint in REGISTRY:  # derived from dates (DoR, TTF): the report counts what the analysis uses
+            analysed_rows = set(cohort.loc[endpoint_data(cohort, endpoint).index, "source_row"])
         else:
             analysed_rows = set(cohort["source_row"])
         assert len(analysed_rows) == report.analysed[endpoint]
@@ -352,8 +355,15 @@ def test_response_dates_are_checked_against_best_response_and_the_other_dates() 
     # Everything else is blank: contradicted (left blank), unreadable or never given.
     assert by["response_date"].notna().sum() == 3
     assert cohort["response_date"].dtype == "datetime64[ns]"
-    resp = report.issues[report.issues["column"] == "response_date"].set_index("patient_id")
-    assert set(resp["endpoint"]) == {"Response"} and not resp["excludes"].any()
+    issues = report.issues[report.issues["column"] == "response_date"]
+    # Since issue 14 a responder's response-date problem takes them out of DoR (and TTR): listed
+    # under DoR, excluding; the others stay under Response, not excluding. RD10's unreadable
+    # date is listed as unreadable (Response) and, once, for DoR.
+    dor = issues[issues["endpoint"] == "DoR"].set_index("patient_id")
+    assert dor["excludes"].all() and sorted(dor.index) == ["RD10", "RD11", "RD4", "RD5", "RD6", "RD7"]
+    assert dor.loc["RD10", "problem"] == "responder (CR or PR) without a usable response date"
+    resp = issues[~((issues["endpoint"] == "DoR") & (issues["patient_id"] == "RD10"))].set_index("patient_id")
+    assert not resp.loc[["RD3", "RD8", "RD10", "RD12"], "excludes"].any()
     assert resp["problem_kind"].to_dict() == {
         "RD3": "response date for a non-responder",  # SD
         "RD4": "response before treatment start",  # 15/01 < 01/02/2021
@@ -372,6 +382,12 @@ def test_response_dates_are_checked_against_best_response_and_the_other_dates() 
     assert report.analysed["Response"] == 10 and report.excluded["Response"] == 2
     assert report.analysed["PFS"] == report.analysed["OS"] == 12  # survival is untouched
     assert by.loc["RD5", "pfs_months"] == pytest.approx(months("2021-02-01", "2021-06-01"))
+    # DoR: the two responders with a usable date (RD1 progressed, RD2 censored at last follow-up);
+    # the four non-responders are out of its scope, counted but not listed one by one.
+    assert report.analysed["DoR"] == 2 and report.not_eligible["DoR"] == {"not a responder (best response not CR or PR)": 4}
+    dor_data = endpoint_data(cohort, "DoR").set_axis(cohort.loc[endpoint_data(cohort, "DoR").index, "patient_id"])
+    assert dor_data.loc["RD1"].tolist() == [pytest.approx(months("2021-04-12", "2021-09-15")), 1]
+    assert dor_data.loc["RD2"].tolist() == [pytest.approx(months("2021-06-28", "2022-02-01")), 0]
 
 
 def test_trailing_and_inner_empty_rows() -> None:

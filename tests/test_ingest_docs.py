@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from sarcoma import schema
+from sarcoma.endpoints import endpoint_data
 from sarcoma.ingest import data_dictionary_markdown, load_cohort, template_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,8 @@ def test_template_header_is_the_canonical_columns() -> None:
 def test_template_example_loads_cleanly_and_its_months_match_its_dates() -> None:
     cohort, report = load_cohort(template_csv())
     assert report.issues.empty and report.warnings == [] and report.unmatched_columns == []
-    assert report.analysed == {"PFS": 1, "OS": 1, "Response": 1}
+    # The example has a response date and a treatment end, so DoR and TTF are reported too.
+    assert report.analysed == {"PFS": 1, "OS": 1, "Response": 1, "DoR": 1, "TTF": 1}
     row = cohort.iloc[0]
     # Hand calculation: 2021-03-15 -> 2021-08-02 is 140 days, -> 2022-06-30 is 472 days.
     assert row["pfs_months"] == pytest.approx(140 / 30.4375, abs=0.05)
@@ -62,6 +64,9 @@ def test_template_example_loads_cleanly_and_its_months_match_its_dates() -> None
     assert row["response_date"] == pd.Timestamp("2021-05-10")
     assert row["treatment_start"] < row["response_date"] < row["progression_date"]
     assert row["regimen_class"] == "ICI + TKI"
+    # Stopped at the progression: DoR 2021-05-10 -> 2021-08-02 = 84 days, TTF 140 days, both events.
+    assert endpoint_data(cohort, "DoR").iloc[0].tolist() == [pytest.approx(84 / 30.4375), 1]
+    assert endpoint_data(cohort, "TTF").iloc[0].tolist() == [pytest.approx(140 / 30.4375), 1]
     for column in schema.COLUMNS:
         if column.allowed and column.name in cohort:
             assert row[column.name] in column.allowed

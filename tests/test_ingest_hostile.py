@@ -89,11 +89,12 @@ def test_longer_rows_are_excluded_even_when_the_extra_cell_is_empty() -> None:
     rows = excluded(report, "cells do not line up")
     assert rows["source_row"].tolist() == [7, 11]
     assert rows["patient_id"].tolist() == ["SYN-006", "SYN-010"]
-    assert rows["problem"].tolist() == ["44 cells, header has 43: values may be shifted"] * 2
+    assert rows["problem"].tolist() == ["46 cells, header has 45: values may be shifted"] * 2  # the sample has 45 columns
     assert (rows["endpoint"] == "all").all() and rows["excludes"].all()
     assert rows["action"].str.startswith("row excluded from every analysis").all()
     assert report.rows_read == 20 and report.analysed["PFS"] == report.analysed["OS"] == 18
-    assert report.excluded == {"PFS": 2, "OS": 2, "Response": 4}  # + SYN-003, SYN-009 are NE
+    # + SYN-003, SYN-009 are NE; DoR: the 2 rows and the 13 non-responders of the 18 kept.
+    assert report.excluded == {"PFS": 2, "OS": 2, "Response": 4, "DoR": 15, "TTF": 2}
     assert ("2 rows (7, 11) do not have as many cells as the header, so their values may be shifted "
             "into the wrong columns; they were left out of every analysis (see the issues table).") in report.warnings
 
@@ -103,7 +104,7 @@ def test_shorter_rows_are_excluded() -> None:
     same_as_clean(cohort, [i for i in ids(1, 20) if i not in ("SYN-004", "SYN-009")])
     rows = excluded(report, "cells do not line up")
     assert rows["source_row"].tolist() == [5, 10]
-    assert rows["problem"].tolist() == ["42 cells, header has 43: values may be shifted"] * 2
+    assert rows["problem"].tolist() == ["44 cells, header has 45: values may be shifted"] * 2
 
 
 def test_a_separator_at_the_end_of_every_line_is_harmless() -> None:
@@ -129,8 +130,8 @@ def test_workbook_rows_with_a_value_beyond_the_header_are_excluded() -> None:
     rows = excluded(report, "cells do not line up")
     assert rows["source_row"].tolist() == [6, 9]
     assert rows["problem"].tolist() == [
-        "44 cells, header has 43: values may be shifted (column AR holds a value but has no header)",
-        "46 cells, header has 43: values may be shifted (column AT holds a value but has no header)",
+        "46 cells, header has 45: values may be shifted (column AT holds a value but has no header)",
+        "48 cells, header has 45: values may be shifted (column AV holds a value but has no header)",
     ]
     # A workbook row that simply ends early is empty cells, not a shifted row.
     short = cohort[cohort["patient_id"] == "SYN-011"].iloc[0]
@@ -309,8 +310,8 @@ def test_100k_column_csv_is_refused_by_its_first_line(tmp_path) -> None:
 
 def test_column_limit_is_500(tmp_path) -> None:
     with pytest.raises(CohortReadError, match="has 501 cells"):
-        load_cohort(make.wide_sample_csv(tmp_path, 501 - 43))
-    cohort, report = load_cohort(make.wide_sample_csv(tmp_path, 500 - 43))
+        load_cohort(make.wide_sample_csv(tmp_path, 501 - 45))
+    cohort, report = load_cohort(make.wide_sample_csv(tmp_path, 500 - 45))
     pd.testing.assert_frame_equal(cohort, CLEAN)
 
 

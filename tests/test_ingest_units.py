@@ -626,7 +626,8 @@ def test_response_date_in_a_workbook_as_date_cell_or_serial() -> None:
         ("PR", "01/02/2021", {}, None),
         ("CR", "01/05/2021", {"progression": "01/05/2021"}, None),
         ("PR", "01/04/2021", {"death": "01/06/2021", "follow_up": ""}, None),
-        # Contradictions: reported under Response and left blank.
+        # Contradictions: left blank; a responder's under DoR (it leaves DoR and TTR), a
+        # non-responder's under Response.
         ("SD", "01/04/2021", {}, "response date for a non-responder"),
         ("PD", "01/04/2021", {}, "response date for a non-responder"),
         ("NE", "01/04/2021", {}, "response date for a non-responder"),
@@ -645,7 +646,11 @@ def test_response_date_rules(best: str, response: str, dates: dict, kind: str | 
         assert cohort.loc[0, "response_date"] == pd.Timestamp(dt.datetime.strptime(response, "%d/%m/%Y"))
         return
     assert issues["problem_kind"].tolist() == [kind]
-    assert issues["endpoint"].tolist() == ["Response"] and not issues["excludes"].any()
+    if best in ("CR", "PR"):  # since issue 14 (duration of response): the responder leaves DoR
+        assert issues["endpoint"].tolist() == ["DoR"] and issues["excludes"].all()
+        assert issues["action"].iat[0].endswith("excluded from DoR and TTR")
+    else:
+        assert issues["endpoint"].tolist() == ["Response"] and not issues["excludes"].any()
     assert issues["value"].tolist() == [response]
     assert "left blank" in issues["action"].iat[0]
     assert pd.isna(cohort.loc[0, "response_date"])
@@ -682,8 +687,10 @@ def test_responder_without_a_date_is_reported_only_when_the_column_has_dates() -
     cohort, report = load_cohort(csv_bytes(text))
     row = report.issues.set_index("patient_id").loc["P1"]
     assert row["problem"] == "best response is PR but the response date is missing"
-    assert row["endpoint"] == "Response" and not row["excludes"]
+    # Listed under DoR, which it leaves (issue 14); counted in the response rate.
+    assert row["endpoint"] == "DoR" and row["excludes"] and "excluded from DoR and TTR" in row["action"]
     assert report.analysed["Response"] == 2  # the response rate is unchanged
+    assert report.analysed["DoR"] == 1 and report.invariant_problems() == []
 
 
 def test_response_dates_do_not_change_the_response_rate_or_survival() -> None:
@@ -693,6 +700,8 @@ def test_response_dates_do_not_change_the_response_rate_or_survival() -> None:
     with_dates = "\n".join([lines[0] + ",response_date", lines[1] + ",31/01/2021", lines[2] + ",01/04/2021"]) + "\n"
     a, ra = load_cohort(csv_bytes(without))
     b, rb = load_cohort(csv_bytes(with_dates))
-    assert ra.analysed == rb.analysed and ra.excluded == rb.excluded
+    # The file with response dates also reports DoR (issue 14); the other endpoints are unchanged.
+    assert {k: v for k, v in rb.analysed.items() if k != "DoR"} == ra.analysed
+    assert {k: v for k, v in rb.excluded.items() if k != "DoR"} == ra.excluded
     pd.testing.assert_frame_equal(a, b.drop(columns="response_date"))
     assert b["response_date"].isna().all()  # both contradicted: before start, and an SD

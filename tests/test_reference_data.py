@@ -33,6 +33,7 @@ def test_every_golden_output_records_the_r_version():
     outputs = sorted((REF / "out").glob("*.csv"))
     assert {p.name for p in outputs} >= {
         "coxph_coef.csv", "coxph_model.csv", "cox_zph.csv", "fisher.csv", "binom.csv", "rmst.csv", "rmst_difference.csv",
+        "response_dynamics.csv", "response_dynamics_patients.csv",
     }
     for path in outputs:
         frame = pd.read_csv(path)

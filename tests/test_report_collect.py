@@ -48,10 +48,13 @@ def report(seed):
 def test_sections_in_report_order(report):
     _, _, (sections, meta) = report
     keys = [s.key for s in sections]
+    # Since issue 14 the seed cohort has response and treatment end dates: DoR and TTF curves
+    # (the registry's other time-to-event endpoints) and the response dynamics view are reported.
     assert keys == [
         "table1", "km-pfs", "km-pfs-table", "km-pfs-risk", "km-os", "km-os-table", "km-os-risk",
-        "subgroups", "forest-pfs", "forest-os", "response-table", "waterfall", "ae-summary", "ae-terms",
-        "discontinuation", "biomarkers", "biomarkers-responders", "methods",
+        "km-dor", "km-dor-table", "km-dor-risk", "km-ttf", "km-ttf-table", "km-ttf-risk",
+        "subgroups", "forest-pfs", "forest-os", "response-table", "waterfall", "swimmer", "response-dynamics",
+        "ae-summary", "ae-terms", "discontinuation", "biomarkers", "biomarkers-responders", "methods",
     ]
     kinds = {s.key: s.kind for s in sections}
     assert kinds["km-pfs"] == kinds["forest-os"] == kinds["waterfall"] == "figure"

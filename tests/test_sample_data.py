@@ -36,7 +36,9 @@ def cohort() -> pd.DataFrame:
     df, report = load_cohort(CSV)
     # The reader takes every row for PFS and OS; only the 8 NE patients leave the response analysis.
     assert report.rows_read == 72 and report.rows_excluded == 0
-    assert report.excluded == {"PFS": 0, "OS": 0, "Response": 8}
+    # DoR and TTF (issue 14): the 50 non-responders are outside DoR's scope; every patient has a TTF.
+    assert report.excluded == {"PFS": 0, "OS": 0, "Response": 8, "DoR": 50, "TTF": 0}
+    assert report.not_eligible == {"DoR": {"not a responder (best response not CR or PR)": 50}}
     assert report.unmatched_columns == [] and report.invariant_problems() == []
     return df.drop(columns="source_row")
 
@@ -61,8 +63,9 @@ def n_true(series: pd.Series) -> int:
 
 def test_file_uses_exactly_the_canonical_columns_and_vocabularies(cohort):
     raw = pd.read_csv(CSV)
-    # Every canonical column except the optional response_date: the paper gives no response dates.
-    assert list(raw.columns) == [c for c in schema.COLUMN_NAMES if c != "response_date"]
+    # Every canonical column. Since issue 14 that includes the response and treatment end dates,
+    # which the paper does not give: drawn consistently with it (test_response_and_treatment_end_dates).
+    assert list(raw.columns) == list(schema.COLUMN_NAMES)
     assert raw["patient_id"].is_unique and raw["patient_id"].str.fullmatch(r"SYN-\d{3}").all()
     # Clearly synthetic: every centre says so; 10 centres as in the seed (Methods).
     assert raw["center"].str.endswith("(synthetic)").all() and raw["center"].nunique() == 10
@@ -90,7 +93,7 @@ def test_xlsx_twin_holds_the_same_patients_and_events(cohort, ae):
 
 def test_build_seed_cohort_returns_the_file_contents(cohort):
     patients, events = build_seed_cohort()
-    assert list(patients.columns) == [c for c in schema.COLUMN_NAMES if c != "response_date"]
+    assert list(patients.columns) == list(schema.COLUMN_NAMES)
     assert list(events.columns) == [c.name for c in schema.AE_COLUMNS]
     np.testing.assert_allclose(patients["os_months"], cohort["os_months"].astype(float))
     assert (patients["patient_id"].to_numpy() == cohort["patient_id"].to_numpy()).all()
@@ -350,6 +353,31 @@ def test_treatment_status_and_discontinuation(cohort):
     died = cohort["discontinuation_reason"] == "Death"
     assert (cohort.loc[died, ["pfs_event", "os_event"]] == 1).all().all()
     assert (cohort.loc[died, "pfs_months"] == cohort.loc[died, "os_months"]).all()
+
+
+def test_response_and_treatment_end_dates(cohort):
+    # Not in the paper (invented, see sample_data/README.md), but consistent with what it says:
+    # the 22 responders (CR 3 + PR 19) have a date of first response, nobody else does ...
+    responder = cohort["best_response"].isin(["CR", "PR"])
+    assert cohort["response_date"].notna().tolist() == responder.tolist()
+    start, resp = cohort["treatment_start"], cohort["response_date"]
+    end_pfs = cohort["progression_date"].fillna(cohort["death_date"]).fillna(cohort["last_follow_up"])
+    assert ((resp - start).dt.days[responder] >= 42).all()  # not before the first scan at 6 weeks
+    assert ((end_pfs - resp).dt.days[responder] >= 14).all()  # well before progression
+    # ... and the 57 who stopped (progression 43, toxicity 7, death 4, completed 2, preference 1)
+    # have a treatment end date, the 15 still on treatment none.
+    on = cohort["on_treatment"].astype(bool)
+    assert cohort["treatment_end"].isna().tolist() == on.tolist()
+    end = cohort["treatment_end"]
+    assert (end[~on] >= start[~on]).all() and (end[~on] <= cohort["last_follow_up"][~on]).all()
+    reason = cohort["discontinuation_reason"]
+    assert (end[reason == "Death"] == cohort["death_date"][reason == "Death"]).all()  # died on treatment
+    radiological = (reason == "Progression") & cohort["progression_date"].notna()
+    gap = (cohort["progression_date"] - end).dt.days[radiological]
+    assert gap.between(0, 21).all()  # the last dose at, or up to three weeks before, the progression scan
+    completed = (end - start).dt.days[reason == "Treatment completed"]
+    assert completed.between(710, 750).all()  # two years of ICI
+    assert ((end <= cohort["death_date"]) | cohort["death_date"].isna()).all()
 
 
 # --------------------------------------------------------------------------- toxicity

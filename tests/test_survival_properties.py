@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test as ll_logrank_test
@@ -251,6 +251,7 @@ def test_logrank_two_groups_matches_lifelines_two_sample(data, weights):
 
 @SETTINGS
 @given(cohorts(min_n=4, n_groups=3, n_strata=3), st.sampled_from(list(SM_WEIGHTS)))
+@example((np.array([0.0, 0.0, 0.0, 1.0]), np.array([1, 1, 1, 1]), np.array([0, 1, 1, 2]), np.array([0, 2, 2, 2])), "logrank")
 def test_stratified_logrank_matches_statsmodels(data, weights):
     time, event, group, stratum = data
     assume(np.unique(group).size == 3 and _comparable(time, event, group, stratum))
@@ -264,6 +265,12 @@ def test_stratified_logrank_matches_statsmodels(data, weights):
         assume(False)
     assert ours.stratified
     assert ours.statistic == pytest.approx(chisq, rel=1e-6, abs=1e-9)
+    if ours.df < 2:
+        # A group alone at risk in every stratum it is in adds expected events but no variance:
+        # df is the rank of V (SAS; issue 11), statsmodels counts groups - 1. Hypothesis found
+        # time (0, 0, 0, 1), group (0, 1, 1, 2), stratum (0, 2, 2, 2): chi2 = 1 on 1 df, p = 0.157.
+        assert ours.df == 1
+        pvalue = stats.chi2.sf(chisq, 1)
     assert ours.p_value == pytest.approx(pvalue, rel=1e-6, abs=1e-12)
 
 

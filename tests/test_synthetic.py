@@ -56,6 +56,17 @@ def check_invariants(df: pd.DataFrame, n: int) -> None:
     assert (resp > df.loc[responder, "treatment_start"]).all()
     assert (resp <= pfs_end[responder]).all()
 
+    # Treatment end: blank exactly while on treatment; otherwise between start and the last
+    # contact, at death for a death without progression, at or before the progression scan.
+    on = df["on_treatment"]
+    end = df["treatment_end"]
+    assert end.dtype == "datetime64[ns]" and (end.isna() == on).all()
+    assert (end[~on] > df.loc[~on, "treatment_start"]).all() and (end[~on] <= df.loc[~on, "last_follow_up"]).all()
+    died_on = df["discontinuation_reason"] == "Death"
+    assert (end[died_on] == df.loc[died_on, "death_date"]).all()
+    prog = df["discontinuation_reason"] == "Progression"
+    assert (end[prog] <= df.loc[prog, "progression_date"]).all()
+
     # RECIST 1.1: CR -100 %, PR at least 30 % shrinkage, PD at least 20 % growth, SD in between.
     br, pct = df["best_response"], df["best_pct_change"]
     assert (pct[br == "CR"] == -100).all()
@@ -168,10 +179,14 @@ def test_cli_writes_a_cohort_the_ingest_module_reads_without_loss(tmp_path, caps
     cohort, report = load_cohort(out)
     assert report.rows_read == 300
     expected = generate_cohort(300, 5)
-    # Only the NE patients leave an analysis (the response one); nothing else is flagged.
+    # Only the NE patients leave an analysis (the response one); nothing else is flagged. DoR
+    # applies to the responders only (the others counted, not listed); every TTF is usable.
     n_ne = int((expected["best_response"] == "NE").sum())
-    assert report.excluded == {"PFS": 0, "OS": 0, "Response": n_ne}
+    n_other = int((~expected["best_response"].isin(["CR", "PR"])).sum())
+    assert report.excluded == {"PFS": 0, "OS": 0, "Response": n_ne, "DoR": n_other, "TTF": 0}
     assert set(report.issues["problem_kind"]) <= {"not evaluable (NE)"}
+    assert report.invariant_problems() == []
+    pd.testing.assert_series_equal(cohort["treatment_end"], expected["treatment_end"])
     np.testing.assert_allclose(cohort["os_months"].astype(float), expected["os_months"], atol=1e-9)
     assert (cohort["best_response"].astype(object).to_numpy() == expected["best_response"].to_numpy()).all()
     pd.testing.assert_series_equal(cohort["response_date"], expected["response_date"])

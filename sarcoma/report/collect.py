@@ -41,6 +41,7 @@ from sarcoma.views.response import ResponseOptions, response_view
 from sarcoma.views.safety import SafetyOptions, safety_view
 from sarcoma.views.subgroups import SubgroupOptions, subgroup_view
 from sarcoma.views.survival import SurvivalOptions, survival_view
+from sarcoma.views.swimmer import SwimmerOptions, swimmer_view
 
 REPORT_TITLE = "Tumour board report"
 # The deck's default sections, in order (<= 15 slides with the title): the seed's tables and
@@ -64,6 +65,7 @@ class ReportOptions:
     survival: SurvivalOptions = field(default_factory=SurvivalOptions)  # every endpoint is reported
     subgroups: SubgroupOptions = field(default_factory=SubgroupOptions)
     response: ResponseOptions = field(default_factory=ResponseOptions)
+    swimmer: SwimmerOptions = field(default_factory=SwimmerOptions)
     line_cut: int = DEFAULT_LINE_CUT
     presentation: bool = False  # figures at projector sizes (presentation mode)
     slides: bool = False  # figures drawn for a 16:9 slide (the deck): large type, wide and short
@@ -71,7 +73,8 @@ class ReportOptions:
     def __post_init__(self) -> None:
         if self.line_cut < 2:
             raise ReportOptionError("The line-of-therapy cut must be 2 or more.")
-        for name, kind in (("table1", CohortOptions), ("survival", SurvivalOptions), ("subgroups", SubgroupOptions), ("response", ResponseOptions)):
+        for name, kind in (("table1", CohortOptions), ("survival", SurvivalOptions), ("subgroups", SubgroupOptions), ("response", ResponseOptions),
+                           ("swimmer", SwimmerOptions)):
             if not isinstance(getattr(self, name), kind):
                 raise ReportOptionError(f"ReportOptions.{name} must be a {kind.__name__}.")
 
@@ -167,13 +170,17 @@ def report_views(cohort: pd.DataFrame, o: ReportOptions, ctx: ViewContext, adver
     views = [
         _guard("Patients", "table1", "Patient characteristics", lambda: cohort_view(cohort, o.table1, ctx)),
     ]
-    for key in ENDPOINTS:
+    # PFS and OS always (a part the data cannot support says so); the other endpoints of the
+    # registry (DoR, TTF) when this selection has data for them.
+    available = available_endpoints(cohort)
+    for key in (k for k in ENDPOINTS if k in ("PFS", "OS") or k in available):
         views.append(_guard("Survival", f"km-{key.lower()}", ENDPOINTS[key].title,
                             lambda key=key: survival_view(cohort, dataclasses.replace(o.survival, endpoint=key), ctx)))
-    endpoints = tuple(available_endpoints(cohort)) or ("PFS",)
+    endpoints = tuple(available) or ("PFS",)
     views.append(_guard("Subgroups", "subgroups", "Survival by subgroup",
                         lambda: subgroup_view(cohort, dataclasses.replace(o.subgroups, forest_endpoints=endpoints), ctx)))
     views.append(_guard("Response", "response", "Best response", lambda: response_view(cohort, o.response, ctx)))
+    views.append(_guard("Response", "swimmer", "Response dynamics", lambda: swimmer_view(cohort, o.swimmer, ctx)))
     views.append(_guard("Safety", "safety", "Safety and biomarkers",
                         lambda: safety_view(cohort, SafetyOptions(), ctx, adverse_events=adverse_events)))
     return views
@@ -265,7 +272,8 @@ def methods_options(result: FilterResult, o: ReportOptions, views: Sequence[View
         endpoints=endpoints, conf_type=o.survival.conf_type, grouping_label=grouping_label, test=o.survival.test,
         stratified=any(f.get("stratified") for f in tested), min_group_size=o.survival.min_group_size,
         n_tests=int(sub.get("n_tests", 0)), subgroup_test=o.subgroups.test, adjust=o.subgroups.adjust,
-        subgroup_conf_type=o.subgroups.conf_type,
+        subgroup_conf_type=o.subgroups.conf_type, subgroup_endpoints=tuple(sub.get("subgroup_endpoints", ("PFS", "OS"))),
+        time_to_response=bool(facts.get("swimmer", {}).get("time_to_response")),
         response_denominator=o.response.denominator if resp.get("response") else None,
         response_by_label=resp.get("response_by_label"), response_outcome=o.response.outcome,
         association_monte_carlo=resp.get("association_monte_carlo"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from scipy import stats
 
-from sarcoma.endpoints import ENDPOINTS
+from sarcoma.endpoints import DISTRIBUTIONS, ENDPOINTS
 from sarcoma.errors import SarcomaError
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.subgroups import ADJUSTMENTS
@@ -68,6 +68,8 @@ class MethodsOptions:
     subgroup_test: str = "logrank"
     subgroup_conf_type: str | None = None  # None: same as conf_type
     adjust: str = "holm"
+    subgroup_endpoints: tuple[str, ...] = ("PFS", "OS")
+    time_to_response: bool = False  # TTR summarised (median and range) alongside the swimmer plot
     response_denominator: str | None = "evaluable"
     response_by_label: str | None = None
     response_outcome: str = "responder"
@@ -85,7 +87,7 @@ class MethodsOptions:
         _check(self.response_outcome, OUTCOMES, "association outcome")
         if self.response_denominator is not None:
             _check(self.response_denominator, DENOMINATORS, "response denominator")
-        for e in self.endpoints:
+        for e in (*self.endpoints, *self.subgroup_endpoints):
             _check(e, ENDPOINT_NAMES, "endpoint")
         if not 0 < self.alpha < 1:
             raise MethodsOptionError(f"The significance level must be between 0 and 1 (e.g. 0.05), not {self.alpha!r}.")
@@ -168,7 +170,8 @@ def methods_paragraph(options: MethodsOptions) -> str:
     # Subgroup table and multiplicity.
     if o.n_tests:
         base = (
-            f"In the subgroup analysis, PFS and OS were compared across each grouping variable with "
+            f"In the subgroup analysis, {_join(list(o.subgroup_endpoints))} "
+            f"{'were' if len(o.subgroup_endpoints) > 1 else 'was'} compared across each grouping variable with "
             f"{_test_words(o.subgroup_test)} ({o.n_tests} tests in total)"
         )
         if o.adjust == "holm":
@@ -184,6 +187,9 @@ def methods_paragraph(options: MethodsOptions) -> str:
         if o.subgroup_conf_type is not None and o.subgroup_conf_type != o.conf_type:
             ci = _ci_sentence(o.subgroup_conf_type, level, z)
             s.append("In the subgroup table, " + ci[0].lower() + ci[1:])
+
+    if o.time_to_response:
+        s.append(DISTRIBUTIONS["TTR"].definition)
 
     # Response.
     if o.response_denominator is not None:

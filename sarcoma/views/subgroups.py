@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sarcoma.cox import univariable_cox
-from sarcoma.endpoints import ENDPOINTS
+from sarcoma.endpoints import ENDPOINTS, endpoint_data
 from sarcoma.formatting import hr_text, in_sentence, p_value_text
 from sarcoma.groupings import make_groupings, why_not_grouped
 from sarcoma.km_summary import CONF_TYPES, DEFAULT_MIN_GROUP, TESTS
@@ -34,6 +34,7 @@ class SubgroupOptions:
     conf_type: str = "log-log"
     adjust: str = "holm"
     min_group_size: int = DEFAULT_MIN_GROUP
+    endpoints: tuple[str, ...] = ("PFS", "OS")  # the table's endpoints (each adds its tests to the family)
     forest_endpoints: tuple[str, ...] = ("PFS",)  # one forest plot per endpoint (the report draws every one)
     forest_kind: str = "median"
     forest_variables: tuple[str, ...] | None = None  # None: DEFAULT_FOREST_VARIABLES among the table's
@@ -42,6 +43,10 @@ class SubgroupOptions:
         check_choice(self.test, [t for t in TESTS if t != "trend"], "subgroup test")
         check_choice(self.conf_type, CONF_TYPES, "confidence-interval method")
         check_choice(self.adjust, ADJUSTMENTS, "multiplicity adjustment")
+        if not self.endpoints:
+            raise ValueError("Choose at least one endpoint for the subgroup table.")
+        for endpoint in self.endpoints:
+            check_choice(endpoint, ENDPOINTS, "subgroup table endpoint")
         for endpoint in self.forest_endpoints:
             check_choice(endpoint, ENDPOINTS, "forest plot endpoint")
         check_choice(self.forest_kind, FOREST_KINDS, "forest plot kind")
@@ -65,8 +70,8 @@ def subgroup_view(cohort: pd.DataFrame, options: SubgroupOptions, ctx: ViewConte
     if not chosen:
         return View("subgroups", "Subgroups", title, warnings=(*warnings, "No chosen variable splits this selection into two or more groups."),
                     options=options)
-    table = subgroup_table(cohort, groupings=chosen, conf_type=options.conf_type, test=options.test, adjust=options.adjust,
-                           min_group_size=options.min_group_size, line_cut=ctx.line_cut)
+    table = subgroup_table(cohort, endpoints=options.endpoints, groupings=chosen, conf_type=options.conf_type, test=options.test,
+                           adjust=options.adjust, min_group_size=options.min_group_size, line_cut=ctx.line_cut)
     display, footnotes = display_subgroup_table(table, options)
     adjusted = ADJUSTMENTS[options.adjust]
     lines = (f"{table.n_tests} tests in this table ({TESTS[options.test]}). 'p' is each test's own p-value, as papers "
@@ -81,14 +86,22 @@ def subgroup_view(cohort: pd.DataFrame, options: SubgroupOptions, ctx: ViewConte
         key="subgroups", chapter="Subgroups", title=title, lines=lines,
         tables=(TableBlock("subgroups", title, display, notes=tuple(footnotes), deck=deck, in_deck=False),),
         figures=figures, warnings=tuple(warnings),
-        notes=(f"Groups with fewer than {table.min_group_size} patients are drawn hollow in the forest plot and flagged in the notes.",),
+        notes=(analysed_note(cohort, options.endpoints),
+               f"Groups with fewer than {table.min_group_size} patients are drawn hollow in the forest plot and flagged in the notes."),
         methods=(f"Kaplan-Meier medians with 95% CI ({CONF_TYPES[options.conf_type]}); groups compared with the "
                  f"{TESTS[options.test]} test; "
                  + (f"p-values also adjusted over the {table.n_tests} tests of the table ({adjusted})." if options.adjust != "none"
                     else "no multiplicity adjustment.")),
         options=options, figures_first=False,
-        facts={"n_tests": table.n_tests, "subgroup_test": options.test, "adjust": options.adjust, "subgroup_conf_type": options.conf_type},
+        facts={"n_tests": table.n_tests, "subgroup_test": options.test, "adjust": options.adjust, "subgroup_conf_type": options.conf_type,
+               "subgroup_endpoints": tuple(options.endpoints)},
     )
+
+
+def analysed_note(cohort: pd.DataFrame, endpoints: tuple[str, ...]) -> str:
+    """Whom each endpoint of the table counts: 'DoR 22 of 72 (responders (CR/PR) with a response date)'."""
+    parts = [f"{key} {len(endpoint_data(cohort, key))} of {len(cohort)} ({ENDPOINTS[key].eligibility})" for key in endpoints]
+    return "Patients analysed: " + "; ".join(parts) + "."
 
 
 def display_subgroup_table(table: SubgroupTable, options: SubgroupOptions) -> tuple[pd.DataFrame, list[str]]:

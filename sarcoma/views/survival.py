@@ -102,7 +102,8 @@ def survival_view(cohort: pd.DataFrame, options: SurvivalOptions, ctx: ViewConte
     risk = risk_table(res.curves, list(res.at_risk.columns), options.risk_table)
     figure = km_figure(
         res.curves, at_risk=risk, title=title, annotation="\n".join(lines) or None, footnote=small,
-        show_ci=options.show_ci, colors=colors, legend_labels=legend, style=ctx.style,
+        show_ci=options.show_ci, colors=colors, legend_labels=legend, style=ctx.style, x_label=f"Months from {endpoint.origin}",
+        y_label=endpoint.curve_label,
     )
     notes = [*other, follow_up_line(res), f"Analysed {res.n_analysed} of {res.n_subset} patients in the selection ({endpoint.eligibility})."]
     notes += [f"Not in the curves: {ex.n} patient(s) — {ex.reason}." for ex in res.excluded]

@@ -2,6 +2,9 @@
 
 * sample_analysis.csv: the analysis-ready columns of the bundled sample cohort, exactly as
   `sarcoma.ingest.load_cohort` gives them (tests/test_reference_data.py checks they still do).
+* sample_dates.csv: the bundled sample's dates and treatment status (ISO dates), from which
+  response_dynamics.R derives duration of response, time to response and time to treatment
+  failure on its own.
 * cox_cohort.csv: 150 synthetic patients (line >= 3 and age raise the hazard, LPS lowers it;
   4 centres, 2 ages missing) for the multivariable and stratified Cox tests.
 * crossing_hazards.csv: 200 synthetic patients whose hazards cross (Weibull shape 0.5 vs 3,
@@ -31,6 +34,23 @@ def sample_analysis() -> pd.DataFrame:
 
     cohort, _ = load_cohort(SAMPLE)
     return cohort[SAMPLE_COLUMNS].reset_index(drop=True)
+
+
+DATE_COLUMNS = ["treatment_start", "response_date", "progression_date", "death_date", "last_follow_up", "treatment_end"]
+DYNAMICS_COLUMNS = ["patient_id", "best_response", *DATE_COLUMNS, "on_treatment", "discontinuation_reason"]
+
+
+def sample_dates() -> pd.DataFrame:
+    """The sample's dates and treatment status, exactly as load_cohort reads them (ISO dates,
+    blank when missing): R derives DoR, TTR and TTF from these on its own (response_dynamics.R)."""
+    from sarcoma.ingest import load_cohort
+
+    cohort, _ = load_cohort(SAMPLE)
+    out = cohort[DYNAMICS_COLUMNS].reset_index(drop=True).copy()
+    for col in DATE_COLUMNS:
+        out[col] = out[col].dt.strftime("%Y-%m-%d")
+    out["on_treatment"] = out["on_treatment"].map({True: "yes", False: "no"})
+    return out.astype(object).where(out.notna(), "")
 
 
 def cox_cohort(n: int = 150, seed: int = 4) -> pd.DataFrame:
@@ -76,6 +96,7 @@ def main() -> None:
     # pandas writes the shortest text that reads back as the identical double (repr), in R too.
     for name, frame in (
         ("sample_analysis", sample_analysis()),
+        ("sample_dates", sample_dates()),
         ("cox_cohort", cox_cohort()),
         ("crossing_hazards", crossing_hazards()),
     ):

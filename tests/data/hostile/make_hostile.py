@@ -89,9 +89,9 @@ def _with_raw(header: list[str], row: list[str], column: str, raw: str) -> str:
 
 
 def ragged_long() -> None:
-    # Row 7 (patient SYN-006): "Sarcoma, NOS" written without quotes, so its row has 44 cells
+    # Row 7 (patient SYN-006): "Sarcoma, NOS" written without quotes, so its row has 46 cells
     # and every value after it is one column to the right. Row 11 (SYN-010) ends with one extra
-    # separator: 44 cells, the extra one empty (still not trusted, see ingest_rows).
+    # separator: 46 cells, the extra one empty (still not trusted, see ingest_rows).
     header, rows = sample()
     rows = [r[:] for r in rows[:20]]
     lines = [",".join(header)] + [csv_text([r]).rstrip("\n") for r in rows]
@@ -101,8 +101,8 @@ def ragged_long() -> None:
 
 
 def ragged_short() -> None:
-    # Row 5 (SYN-004) lost its sex cell (42 cells: every later value one column to the left);
-    # row 10 (SYN-009) lost its last cell (42 cells). Both look alike and both are left out.
+    # Row 5 (SYN-004) lost its sex cell (44 cells: every later value one column to the left);
+    # row 10 (SYN-009) lost its last cell (44 cells). Both look alike and both are left out.
     header, rows = sample()
     rows = [r[:] for r in rows[:20]]
     sex = _col(header, "sex")
@@ -112,7 +112,7 @@ def ragged_short() -> None:
 
 
 def trailing_separators() -> None:
-    # A writer that ends every data line with two separators: 45 cells under a 43-cell header.
+    # A writer that ends every data line with two separators: 47 cells under a 45-cell header.
     header, rows = sample()
     body = ",".join(header) + "\n" + "".join(csv_text([r]).rstrip("\n") + ",,\n" for r in rows[:20])
     write("trailing_separators.csv", body)
@@ -120,8 +120,8 @@ def trailing_separators() -> None:
 
 def excel_blocks() -> None:
     # Old Excel leaves out trailing columns that are empty in a whole block of rows: the first
-    # 16 rows keep all 43 cells; in the next 20 PD-L1, TMB and MSI are blank (cleared here),
-    # so those rows end after column AN.
+    # 16 rows keep all 45 cells; in the next 20 PD-L1, TMB and MSI are blank (cleared here),
+    # so those rows end after column AP.
     header, rows = sample()
     rows = [r[:] for r in rows[:36]]
     for r in rows[16:]:
@@ -131,7 +131,7 @@ def excel_blocks() -> None:
 
 def ragged_workbook() -> None:
     # Row 6 (SYN-005) was pasted one cell to the right from column B: its MSI value lands in
-    # column AR, which has no header. Row 9 (SYN-008) has a note in column AT. Row 12 (SYN-011)
+    # column AT, which has no header. Row 9 (SYN-008) has a note in column AV. Row 12 (SYN-011)
     # has its last 8 cells empty: in a workbook that is just empty cells.
     header, rows = sample()
     rows = [r[:] for r in rows[:20]]
@@ -146,7 +146,7 @@ def ragged_workbook() -> None:
         if i == 10:
             r = r[:-8] + [""] * 8
         ws.append([c if c != "" else None for c in r])
-    ws.cell(row=9, column=46, value="see letter")
+    ws.cell(row=9, column=len(header) + 3, value="see letter")  # two columns past the header
     save(wb, "ragged.xlsx")
 
 
@@ -311,7 +311,7 @@ def wide_sample_csv(folder: Path, extra: int) -> Path:
 
 
 def big_line_flood_csv(folder: Path, size: int = 50 * MB - 1024) -> Path:
-    """The sample's header, then ~1.2 million rows of separators only (43 empty cells each)."""
+    """The sample's header, then ~1.2 million rows of separators only (45 empty cells each)."""
     header, _ = sample()
     line = b"," * (len(header) - 1) + b"\n"
     head = (",".join(header) + "\n").encode()
