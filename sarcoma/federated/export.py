@@ -255,7 +255,7 @@ def _grouped_table(section: str, time: np.ndarray, event: np.ndarray, lab: pd.Se
 
 
 def _response_section(cohort: pd.DataFrame, labels, groupings, log: _Log) -> dict[str, Any] | None:
-    if "best_response" not in cohort or not cohort["best_response"].notna().any():
+    if "best_response" not in cohort:
         return None
     normalised, _ = _normalise_labels(cohort["best_response"])
     best = np.array(normalised, dtype=object)

@@ -201,6 +201,9 @@ class Pooled:
         if strata not in ("centre", None):
             raise PoolError(f"Pooled tests are stratified by 'centre' or not at all (None), not {strata!r}.")
         table = self.life_table(endpoint, grouping, by_centre=strata == "centre")
+        if table.strata.size == 1:
+            # One centre holds every compared patient: the plain test (as the patient-row page says).
+            table = table.unstratified()
         if levels is not None:
             table = table.select_groups([list(table.groups).index(lv) for lv in levels])
         return logrank_from_table(table, weights=weights, scores=scores)
@@ -263,8 +266,10 @@ class Pooled:
         notes = []
         for centre, f in zip(self.centres, self.files, strict=True):
             if f.response is None:
-                notes.append(f"{centre}: no best-response data in {f.name}.")
+                notes.append(f"{centre}: no best-response column in {f.name}; its patients are not in the response tables.")
                 continue
+            if f.response.overall["missing"] == f.n_patients:
+                notes.append(f"{centre}: no best response recorded for any patient; they count as not evaluable (NE).")
             if grouping is None:
                 parts = {ALL: f.response.overall}
             elif grouping == CENTRE:
