@@ -102,6 +102,14 @@ def peto_by_centre(pooled: Pooled, endpoint: str, grouping: str, reference: str,
         log_hr, se = ome / var, 1 / math.sqrt(var)
         estimates.append(CentreEstimate(str(centre), n, events, ome, var, math.exp(log_hr), math.exp(log_hr - z * se),
                                         math.exp(log_hr + z * se)))
+    present = {e.centre for e in estimates}
+    for centre in pooled.centres:
+        if centre not in present:  # withheld by the centre's disclosure control, or no patients in the two groups
+            withheld = any(n.startswith(f"{centre}: ") for n in pooled.notes_for(endpoint, grouping))
+            estimates.append(CentreEstimate(centre, 0, 0, math.nan, math.nan, math.nan, math.nan, math.nan,
+                                            note="not shared by the centre (disclosure control)" if withheld
+                                            else "no patient in the two groups"))
+    estimates.sort(key=lambda e: e.centre)
     used = [e for e in estimates if not e.note]
     if not used:
         nan = math.nan

@@ -186,6 +186,25 @@ def pooled_table1(parts: Sequence[tuple[str, int, dict[str, Any]]], *, by_centre
     return table, notes
 
 
+def _shared_label(label: str, usable: list[int], parts) -> str:
+    """The variable's name, saying so when only some centres shared it (percentages are then of
+    their patients)."""
+    if len(usable) == len(parts):
+        return label
+    n = sum(parts[i][1] for i in usable)
+    return f"{label} (shared by {len(usable)} of {len(parts)} centres, {n} patients)"
+
+
+def _cells(columns, headers, usable, text) -> dict[str, str]:
+    """One cell per column: `text(indices of the column's centres that shared)`, or 'not
+    shared' when none of them did."""
+    out = {}
+    for name, idx in columns:
+        shared = [i for i in idx if i in usable]
+        out[headers[name]] = text(shared) if shared else "not shared"
+    return out
+
+
 def _level_order(v: Variable, totals: dict[str, int]) -> list[str]:
     known = [lv for lv in v.levels if lv in totals]
     extra = sorted((lv for lv in totals if lv not in v.levels and lv != MERGED), key=lambda lv: (-totals[lv], lv))
@@ -202,18 +221,23 @@ def _categorical_rows(v, entries, parts, columns, headers, notes) -> list[dict]:
         elif e.get("merged"):
             notes.append(f"{parts[i][0]}: {v.label}: {', '.join(map(str, e['merged']))} counted in '{MERGED}' (fewer than the "
                          "minimum cell size).")
+    if not usable:
+        notes.append(f"{v.label}: no centre could share it.")
+        return []
     totals: dict[str, int] = {}
     for i in usable:
         for level, n in entries[i]["counts"].items():
             totals[level] = totals.get(level, 0) + int(n)
-    rows = [_row(v.label, "", dict.fromkeys(headers.values(), ""))]
-    denominators = {name: sum(parts[i][1] for i in idx if i in usable) for name, idx in columns}
+    rows = [_row(_shared_label(v.label, usable, parts), "", dict.fromkeys(headers.values(), ""))]
+
+    def share(key, idx):
+        return format_n_pct(sum(int(entries[i]["counts"].get(key, 0)) for i in idx), sum(parts[i][1] for i in idx))
+
     for level in _level_order(v, totals):
-        rows.append(_row("", level, {headers[name]: format_n_pct(sum(int(entries[i]["counts"].get(level, 0)) for i in idx if i in usable),
-                                                                   denominators[name]) for name, idx in columns}))
+        rows.append(_row("", level, _cells(columns, headers, usable, lambda idx, lv=level: share(lv, idx))))
     if any(entries[i]["missing"] for i in usable):
-        rows.append(_row("", MISSING_LABEL, {headers[name]: format_n_pct(sum(int(entries[i]["missing"]) for i in idx if i in usable),
-                                                                           denominators[name]) for name, idx in columns}))
+        rows.append(_row("", MISSING_LABEL, _cells(columns, headers, usable, lambda idx: format_n_pct(
+            sum(int(entries[i]["missing"]) for i in idx), sum(parts[i][1] for i in idx)))))
     return rows
 
 
@@ -227,16 +251,20 @@ def _flag_rows(v, entries, parts, columns, headers, notes) -> list[dict]:
         for i, p in enumerate(per):
             if p is not None and p.get("withheld"):
                 notes.append(f"{parts[i][0]}: {p['withheld']}")
-        label = v.label if v.kind == "flag" else ""
+        if not usable:
+            notes.append(f"{v.label}, {flag_label}: no centre could share it.")
+            continue
+        label = _shared_label(v.label, usable, parts) if v.kind == "flag" else ""
         level = "Yes" if v.kind == "flag" else flag_label
-        denominators = {name: sum(parts[i][1] for i in idx if i in usable) for name, idx in columns}
-        rows.append(_row(label, level, {headers[name]: format_n_pct(sum(int(per[i]["yes"]) for i in idx if i in usable), denominators[name])
-                                        if denominators[name] else "not shared" for name, idx in columns}))
+        if v.kind == "flags" and len(usable) < len(parts):
+            level = _shared_label(flag_label, usable, parts)
+        rows.append(_row(label, level, _cells(columns, headers, usable, lambda idx, per=per: format_n_pct(
+            sum(int(per[i]["yes"]) for i in idx), sum(parts[i][1] for i in idx)))))
         if any(per[i]["missing"] for i in usable):
             missing_label = MISSING_LABEL if v.kind == "flag" else f"{flag_label}: {MISSING_LABEL.lower()}"
-            rows.append(_row("", missing_label, {headers[name]: format_n_pct(sum(int(per[i]["missing"]) for i in idx if i in usable),
-                                                                               denominators[name]) for name, idx in columns}))
-    return rows
+            rows.append(_row("", missing_label, _cells(columns, headers, usable, lambda idx, per=per: format_n_pct(
+                sum(int(per[i]["missing"]) for i in idx), sum(parts[i][1] for i in idx)))))
+    return rows if len(rows) > (v.kind == "flags") else []
 
 
 def _binned_rows(v, entries, parts, columns, headers, notes) -> tuple[list[dict], bool]:
@@ -244,20 +272,19 @@ def _binned_rows(v, entries, parts, columns, headers, notes) -> tuple[list[dict]
     for i, e in enumerate(entries):
         if e is not None and e.get("withheld"):
             notes.append(f"{parts[i][0]}: {e['withheld']}")
+    if not usable:
+        notes.append(f"{v.label}: no centre could share it.")
+        return [], False
     widths = {entries[i]["band_width"] for i in usable}
     exact = widths == {1} and all(lo is not None and hi is not None and hi - lo == 1 for i in usable for lo, hi, _ in entries[i]["bands"])
     level = EXACT_LABEL if exact else BANDED_LABEL.format(w=max(widths) if widths else AGE_BAND)
     if not exact and widths == {1}:
         level = "median (range) from merged bands"
-    cells = {}
-    for name, idx in columns:
-        bands = [tuple(b) for i in idx if i in usable for b in entries[i]["bands"]]
-        cells[headers[name]] = _median_range_text(bands, exact) if bands else "not shared"
-    rows = [_row(v.label, level, cells)]
+    cells = _cells(columns, headers, usable, lambda idx: _median_range_text([tuple(b) for i in idx for b in entries[i]["bands"]], exact))
+    rows = [_row(_shared_label(v.label, usable, parts), level, cells)]
     if any(entries[i]["missing"] for i in usable):
-        denominators = {name: sum(parts[i][1] for i in idx if i in usable) for name, idx in columns}
-        rows.append(_row("", MISSING_LABEL, {headers[name]: format_n_pct(sum(int(entries[i]["missing"]) for i in idx if i in usable),
-                                                                           denominators[name]) for name, idx in columns}))
+        rows.append(_row("", MISSING_LABEL, _cells(columns, headers, usable, lambda idx: format_n_pct(
+            sum(int(entries[i]["missing"]) for i in idx), sum(parts[i][1] for i in idx)))))
     if not exact and widths == {1}:
         notes.append(f"{v.label}: the median is estimated from bands (some centres merged values into bands).")
     return rows, v.key == "age"
@@ -276,5 +303,5 @@ def _median_range_text(bands: list[tuple], exact: bool) -> str:
     highs = [hi for _, hi, _ in bands]
     low = "<" + format_number(min(hi for lo, hi, _ in bands if lo is None)) if None in lows else format_number(min(lows))
     high = "≥" + format_number(max(lo for lo, hi, _ in bands if hi is None)) if None in highs else format_number(max(highs))
-    shown = format_number(median) if not math.isnan(median) else "in an open band"
+    shown = format_number(median) if not math.isnan(median) else "not estimable from the shared bands"
     return f"{shown} ({low}{EN_DASH}{high})"
