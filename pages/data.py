@@ -9,6 +9,10 @@ from sarcoma.schema import COLUMN_NAMES
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the analysis pages show a pool of aggregate files, this page the patient file
+    st.info("The Cohort, Survival, Subgroups and Response pages show a pool of centres' aggregate files (Pool centres page). "
+            "This page is about this session's own patient file.")
+
 st.header("Data")
 ds = ui.current_dataset()
 
