@@ -79,19 +79,19 @@ def survival_page() -> None:
     with options_area():
         c1, c2, c3, c4 = st.columns(4)
         endpoint = url.radio(c1, "Endpoint", list(endpoints), key="pool_surv_endpoint", param="endpoint", default=next(iter(endpoints)),
-                             horizontal=True)
+                             horizontal=True, persist_state="session")
         group_choice = url.selectbox(c2, "Compare by", [NO_GROUPING, *groupings], key="pool_surv_group", param="by", default=NO_GROUPING,
-                                     format_func=lambda k: "No grouping (all patients)" if k == NO_GROUPING else groupings[k].label)
-        test = url.selectbox(c3, "Test", list(TESTS), key="pool_surv_test", param="test", default="logrank", format_func=TESTS.get)
+                                     format_func=lambda k: "No grouping (all patients)" if k == NO_GROUPING else groupings[k].label, persist_state="session")
+        test = url.selectbox(c3, "Test", list(TESTS), key="pool_surv_test", param="test", default="logrank", format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Confidence intervals", list(CONF_TYPES), key="pool_surv_ci", param="ci", default="log-log",
-                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible")
+                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
         o1, o2, o3, o4 = st.columns(4)
-        show_ci = url.toggle(o1, "CI bands", key="pool_surv_bands", param="bands")
+        show_ci = url.toggle(o1, "CI bands", key="pool_surv_bands", param="bands", persist_state="session")
         stratify = url.toggle(o2, "Stratify test by centre", key="pool_surv_strata", param="pstrata", default=True,
-                              help="Each centre is a stratum: the test compares groups within centres, as a multi-centre study should.")
+                              help="Each centre is a stratum: the test compares groups within centres, as a multi-centre study should.", persist_state="session")
         risk = url.selectbox(o3, "Table under the curves", list(LAYOUTS), key="pool_surv_risk", param="risk", default="at_risk",
-                             format_func=LAYOUTS.get)
-        min_size = url.number(o4, "Minimum group size", key="pool_surv_min", param="min", default=5, min_value=1, max_value=50)
+                             format_func=LAYOUTS.get, persist_state="session")
+        min_size = url.number(o4, "Minimum group size", key="pool_surv_min", param="min", default=5, min_value=1, max_value=50, persist_state="session")
     grouping = None if group_choice == NO_GROUPING else group_choice
     options = SurvivalOptions(endpoint=endpoint, grouping=grouping, test=test, conf_type=conf_type, show_ci=show_ci,
                               stratify=stratify, min_group_size=min_size, risk_table=risk)
@@ -134,19 +134,19 @@ def subgroups_page() -> None:
     with options_area():
         c1, c2, c3, c4 = st.columns(4)
         adjust = url.selectbox(c1, "Multiplicity adjustment", list(ADJUSTMENTS), key="pool_sg_adjust", param="adjust", default="holm",
-                               format_func=ADJUSTMENTS.get)
-        min_size = url.number(c2, "Minimum group size", key="pool_sg_min", param="sg_min", default=5, min_value=1, max_value=50)
+                               format_func=ADJUSTMENTS.get, persist_state="session")
+        min_size = url.number(c2, "Minimum group size", key="pool_sg_min", param="sg_min", default=5, min_value=1, max_value=50, persist_state="session")
         test = url.selectbox(c3, "Test", [t for t in TESTS if t != "trend"], key="pool_sg_test", param="sg_test", default="logrank",
-                             format_func=TESTS.get)
+                             format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="pool_sg_ci", param="sg_ci", default="log-log",
-                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible")
+                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
         chosen = url.multiselect(st, "Variables", list(groupings), key="pool_sg_vars", param="vars", default=list(groupings),
-                                 format_func=lambda k: groupings[k].label)
+                                 format_func=lambda k: groupings[k].label, persist_state="session")
         f1, f2 = st.columns([1, 3])
         forest_endpoint = url.radio(f1, "Forest plot: endpoint", endpoints or ["PFS"], key="pool_sg_forest_endpoint",
-                                    param="forest_endpoint", default=(endpoints or ["PFS"])[0], horizontal=True)
+                                    param="forest_endpoint", default=(endpoints or ["PFS"])[0], horizontal=True, persist_state="session")
         forest_vars = url.multiselect(f2, "Forest plot: variables", chosen, key="pool_sg_forest_vars", param="forest_vars",
-                                      default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen], format_func=lambda k: groupings[k].label)
+                                      default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen], format_func=lambda k: groupings[k].label, persist_state="session")
         st.caption(f"Forest plot: {FOREST_KINDS['median']}. " + NEEDS_ROWS["cox"])
     if not chosen:
         st.info("Choose at least one variable.")
@@ -164,12 +164,12 @@ def response_page() -> None:
     with options_area():
         c1, c2, c3 = st.columns(3)
         by = url.selectbox(c1, "Rows", list(groupings), key="pool_resp_by", param="rows", default="histotype" if "histotype" in groupings
-                           else next(iter(groupings)), format_func=groupings.get)
+                           else next(iter(groupings)), format_func=groupings.get, persist_state="session")
         denominator = url.radio(c2, "Denominator", list(DENOMINATOR_HEADERS), key="pool_resp_den", param="denominator",
                                 default="evaluable", horizontal=True,
-                                format_func={"evaluable": "Evaluable patients (CR+PR+SD+PD)", "all": "All treated patients"}.get)
+                                format_func={"evaluable": "Evaluable patients (CR+PR+SD+PD)", "all": "All treated patients"}.get, persist_state="session")
         outcome = url.radio(c3, "Association test on", list(OUTCOMES), key="pool_resp_outcome", param="assoc", default="responder",
-                            horizontal=True, format_func=OUTCOMES.get)
+                            horizontal=True, format_func=OUTCOMES.get, persist_state="session")
     options = ResponseOptions(by=by, denominator=denominator, outcome=outcome)
     render_view(view("pooled_response", pooled_response_view, options), presentation=presentation())
 
@@ -181,7 +181,7 @@ def cohort_page() -> None:
     with options_area():
         by = url.selectbox(st, "Split by", [NO_GROUPING, CENTRE], key="pool_cohort_by", param="split", default=NO_GROUPING,
                            format_func=lambda k: "No split" if k == NO_GROUPING else "Centre",
-                           help="Pooled data can be split by centre only: another split would cross two variables.")
+                           help="Pooled data can be split by centre only: another split would cross two variables.", persist_state="session")
     options = CohortOptions(by=None if by == NO_GROUPING else by)
     render_view(view("pooled_cohort", pooled_cohort_view, options), presentation=presentation())
 

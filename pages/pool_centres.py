@@ -2,6 +2,8 @@
 own patient file, pooled; then the Cohort, Survival, Subgroups and Response pages show the pool
 (sarcoma.federated, pages/_pool.py)."""
 
+import dataclasses
+
 import streamlit as st
 
 from pages import _pool as pool_ui
@@ -78,4 +80,8 @@ if held.active:
     st.button("Back to the patient file", key="pool_leave", on_click=pool_ui.set_active, args=(False,))
 else:
     st.button("Analyse the pool on the pages", type="primary", key="pool_activate", on_click=pool_ui.set_active, args=(True,))
-render_view(pool_view(pooled), presentation=ui.presentation())
+view = pool_view(pooled)
+render_view(dataclasses.replace(view, tables=view.tables[:1]), presentation=ui.presentation())
+for block in view.tables[1:]:  # the centres' disclosure control: long, one row per change
+    with st.expander(f"{block.title} ({len(block.table)} changes, in the centres' own words)"):
+        st.dataframe(block.table, hide_index=True)

@@ -98,11 +98,11 @@ if ui.enough_patients(result, minimum=1):
                            help="Required. Use the same name every time this centre shares, so the coordinator can spot duplicates.")
     min_cell = int(c2.number_input("Minimum cell size (patients)", min_value=1, max_value=50, value=5, step=1, key="share_min_cell",
                                    help="No group with fewer patients leaves the centre: smaller groups are merged or left out."))
-    precision = c3.selectbox("Times", list(TIME_PRECISIONS), key="share_precision", format_func=lambda k: TIME_PRECISIONS[k].capitalize(),
+    precision = c3.selectbox("Times", list(TIME_PRECISIONS), key="share_precision", format_func=lambda k: TIME_PRECISIONS[k][0].upper() + TIME_PRECISIONS[k][1:],
                              help="Coarser times hide exact dates of events; the pooled results are then those of the coarsened times.")
     d1, d2 = st.columns(2)
     small = d1.radio("Groups below the minimum", list(SMALL_CELL_MODES), key="share_small", horizontal=True,
-                     format_func=lambda k: SMALL_CELL_MODES[k].capitalize())
+                     format_func=lambda k: SMALL_CELL_MODES[k][0].upper() + SMALL_CELL_MODES[k][1:])
     post = d2.checkbox("⚠ Also share post-baseline groupings (best response, adverse events)", key="share_post",
                        help="Not shared by default: comparisons by them suffer from guarantee-time bias.")
     if len(centres) > 1:
