@@ -9,4 +9,4 @@ import streamlit as st
 from pages import _shared as ui
 
 st.set_page_config(page_title="Sarcoma ICI cohort explorer", layout="wide")
-ui.run_app(ui.app_pages(), lambda: ui.sidebar_filters(ui.current_dataset()))
+ui.run_app(ui.app_pages(), ui.sidebar)

@@ -63,12 +63,19 @@ def app_pages() -> list:
         st.Page("pages/safety.py", title="Safety & biomarkers"),
         st.Page("pages/models.py", title="Landmark & Cox"),
         st.Page("pages/report.py", title="Report"),
+        st.Page("pages/share_aggregates.py", title="Share aggregates"),
+        st.Page("pages/pool_centres.py", title="Pool centres"),
     ]
 
 
 def presentation_header() -> None:
     """One compact line the room can read: the cohort, n and the filters in force."""
     st.html(_PRESENTATION_CSS)
+    from pages import _pool  # issue 15: a pool of aggregate files has its own line
+
+    if _pool.pooled_mode():
+        st.markdown(_pool.header_line())
+        return
     result = st.session_state.get(FILTERED_KEY)
     line = f"**{md(current_dataset().name)}**"
     if result is not None:

@@ -11,6 +11,10 @@ from sarcoma.seed_comparison import seed_comparison, seed_statement
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the analysis pages show a pool of aggregate files, this page the patient file
+    st.info("The Cohort, Survival, Subgroups and Response pages show a pool of centres' aggregate files (Pool centres page). "
+            "This page is about this session's own patient file.")
+
 st.header("Data")
 ds = ui.current_dataset()
 

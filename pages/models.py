@@ -42,6 +42,10 @@ def reference_choice(where, key: str, widget_key: str, label: str | None = None)
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the pages show a pool of centres' aggregate files
+    ui.pooled_page("models")
+    st.stop()
+
 st.header("Landmark & Cox")
 result = ui.filtered()
 if ui.enough_patients(result):

@@ -85,6 +85,10 @@ def all_tables(sections) -> bytes:
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the pages show a pool of centres' aggregate files
+    ui.pooled_page("report")
+    st.stop()
+
 st.header("Report")
 result = ui.filtered()
 if ui.enough_patients(result):

@@ -19,6 +19,10 @@ from sarcoma.views.swimmer import SwimmerOptions, swimmer_view
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the pages show a pool of centres' aggregate files
+    ui.pooled_page("response")
+    st.stop()
+
 st.header("Response")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):

@@ -9,6 +9,10 @@ from sarcoma.views.safety import SafetyOptions, safety_view
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the pages show a pool of centres' aggregate files
+    ui.pooled_page("safety")
+    st.stop()
+
 st.header("Safety & biomarkers")
 result = ui.filtered()
 if ui.enough_patients(result, minimum=1):

@@ -19,6 +19,10 @@ from sarcoma.views.subgroups import (
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the pages show a pool of centres' aggregate files
+    ui.pooled_page("subgroups")
+    st.stop()
+
 st.header("Subgroups")
 result = ui.filtered()
 if ui.enough_patients(result):

@@ -12,6 +12,10 @@ from sarcoma.views.survival import SurvivalOptions, survival_view
 
 ui.require_app()
 
+if ui.pooled_mode():  # issue 15: the pages show a pool of centres' aggregate files
+    ui.pooled_page("survival")
+    st.stop()
+
 st.header("Survival")
 result = ui.filtered()
 if ui.enough_patients(result):

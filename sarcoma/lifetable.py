@@ -141,7 +141,11 @@ class LifeTable:
         times = frame["time"].to_numpy(float)
         if not np.isfinite(times).all() or (times < 0).any():
             raise SurvivalInputError("Times in a life table must be finite and zero or positive.")
-        s_codes, s_labels = _factorize(strata)
+        if strata.notna().any():
+            s_codes, s_labels = _factorize(strata)
+        else:  # unstratified: the one stratum is None, as `life_table` labels it (NaN would not
+            # match itself, so tables read back from files would not merge)
+            s_codes, s_labels = np.zeros(len(frame), dtype=np.intp), [None]
         g_codes, g_labels = _factorize(frame["group"])
         flag = bool(strata.notna().any()) if stratified is None else stratified
         return _aggregate(

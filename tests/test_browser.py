@@ -70,7 +70,7 @@ COHORT_UPLOADER = "Upload your centre's cohort"
 OPEN_LIST_TRIES = 3
 PAGES = [
     "Data", "Cohort", "Survival", "Subgroups", "Response", "Safety & biomarkers", "Landmark & Cox",
-    "Report",
+    "Report", "Share aggregates", "Pool centres",
 ]
 
 
