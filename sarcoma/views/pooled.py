@@ -27,7 +27,7 @@ from sarcoma.km_summary import (
 )
 from sarcoma.lifetable import km_from_table, medians_from_table
 from sarcoma.plots import forest_figure, group_colors, km_figure
-from sarcoma.response import TOTAL_LABEL, ResponseDataError, association_test
+from sarcoma.response import TOTAL_LABEL
 from sarcoma.risk_table import LAYOUTS, risk_table
 from sarcoma.subgroups import ADJUSTMENTS, POST_BASELINE_NOTE, ROW_COLUMNS, SubgroupTable
 from sarcoma.survival import LogRankResult, SurvivalInputError, _z, adjust_pvalues
@@ -38,7 +38,7 @@ from sarcoma.views.response import (
     DENOMINATOR_WORDS,
     RESPONSE_GROUPINGS,
     ResponseOptions,
-    association_line,
+    association_parts,
     display_response_table,
 )
 from sarcoma.views.subgroups import (
@@ -325,27 +325,17 @@ def pooled_response_view(pooled: Pooled, options: ResponseOptions, ctx: ViewCont
     notes = [overall.describe()]
     warnings = _disclosure_warning([n for n in centre_notes if MERGED in n or "not shared" in n])
     groups = [g for g in table.index if g not in (TOTAL_LABEL, "(missing)")]
-    if len(groups) >= 2:
+
+    def crosstab() -> pd.DataFrame:
         rows = table.loc[groups]
         if options.outcome == "responder":
             counts = pd.DataFrame({"Responder: yes": rows["responders"], "Responder: no": rows["n_denominator"] - rows["responders"]})
         else:
             counts = rows[["CR", "PR", "SD", "PD"] + (["NE"] if options.denominator == "all" else [])]
-        try:
-            assoc = association_test(counts.astype(np.int64))
-        except ResponseDataError as exc:
-            notes.append(f"No association test: {exc}")
-        else:
-            what = "responder (CR/PR) vs not" if options.outcome == "responder" else "best response"
-            lines.append(association_line(f"{label} × {what}, {DENOMINATOR_WORDS[options.denominator]}", assoc))
-            if assoc.expected_warning:
-                warnings.append(assoc.expected_warning)
-            notes += list(assoc.notes)
-    else:
-        notes.append("Only one group: no association test.")
-    small = [str(g) for g in groups if table.loc[g, "n_denominator"] < 5]
-    if small:
-        warnings.append(f"Fewer than 5 patients in the denominator: {', '.join(small)}. Their rates and CIs rest on very few patients.")
+        return counts.astype(np.int64)
+
+    what = "responder (CR/PR) vs not" if options.outcome == "responder" else "best response"
+    association_parts(groups, table, f"{label} × {what}, {DENOMINATOR_WORDS[options.denominator]}", crosstab, lines, warnings, notes)
     notes.append(NEEDS_ROWS["waterfall"])
     notes += centre_notes
     return View(

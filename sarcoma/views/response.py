@@ -3,6 +3,7 @@ test, plus the waterfall plot of the best change in target lesions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -87,6 +88,31 @@ def display_response_table(table: pd.DataFrame, denominator: str) -> pd.DataFram
     return out.reset_index()
 
 
+def association_parts(
+    groups: Sequence[object], table: pd.DataFrame, label: str, crosstab: Callable[[], pd.DataFrame],
+    lines: list[str], warnings: list[str], notes: list[str],
+) -> AssociationResult | None:
+    """The association test of a response table (or why there is none) and the small-denominator
+    warning, added to the view's lines, warnings and notes; the same for patient rows and pools."""
+    assoc = None
+    if len(groups) >= 2:
+        try:
+            assoc = association_test(crosstab())
+        except ResponseDataError as exc:
+            notes.append(f"No association test: {exc}")
+        else:
+            lines.append(association_line(label, assoc))
+            if assoc.expected_warning:
+                warnings.append(assoc.expected_warning)
+            notes += list(assoc.notes)
+    else:
+        notes.append("Only one group: no association test.")
+    small = [str(g) for g in groups if table.loc[g, "n_denominator"] < 5]
+    if small:
+        warnings.append(f"Fewer than 5 patients in the denominator: {', '.join(small)}. Their rates and CIs rest on very few patients.")
+    return assoc
+
+
 def association_line(label: str, assoc: AssociationResult) -> str:
     return (f"Association ({label}): Pearson χ² = {assoc.chi2:.2f}, df = {assoc.df}, p = {p_value_text(assoc.chi2_p)}; "
             f"{assoc.method} p = {p_value_text(assoc.exact_p)}")
@@ -105,24 +131,12 @@ def response_view(cohort: pd.DataFrame, options: ResponseOptions, ctx: ViewConte
     label = RESPONSE_GROUPINGS[options.by]
     test_label = f"{label} × {'responder (CR/PR) vs not' if options.outcome == 'responder' else 'best response'}, {DENOMINATOR_WORDS[options.denominator]}"
     groups = table.drop(index=TOTAL_LABEL).index
-    assoc = None
-    if len(groups) >= 2:
+
+    def crosstab() -> pd.DataFrame:
         data = pd.DataFrame({options.by: group_labels(cohort, options.by, ctx.line_cut), "best_response": cohort["best_response"]})
-        try:
-            assoc = association_test(response_crosstab(data.dropna(subset=[options.by]), options.by, outcome=options.outcome,
-                                                       denominator=options.denominator))
-        except ResponseDataError as exc:
-            notes.append(f"No association test: {exc}")
-        else:
-            lines.append(association_line(test_label, assoc))
-            if assoc.expected_warning:
-                warnings.append(assoc.expected_warning)
-            notes += list(assoc.notes)
-    else:
-        notes.append("Only one group: no association test.")
-    small = [str(g) for g in groups if table.loc[g, "n_denominator"] < 5]
-    if small:
-        warnings.append(f"Fewer than 5 patients in the denominator: {', '.join(small)}. Their rates and CIs rest on very few patients.")
+        return response_crosstab(data.dropna(subset=[options.by]), options.by, outcome=options.outcome, denominator=options.denominator)
+
+    assoc = association_parts(groups, table, test_label, crosstab, lines, warnings, notes)
     methods = (
         f"ORR = (CR+PR) / {DENOMINATOR_WORDS[options.denominator]}; DCR = (CR+PR+SD) / the same denominator. "
         f"95% CI: {CI_METHOD}. Association: Pearson chi-square and Fisher's exact (2×2) or Fisher-Freeman-Halton (r×c) test. "
