@@ -24,7 +24,6 @@ ISSUE_COLUMNS: tuple[str, ...] = (
     "action",  # what the tool did about it
     "excludes",  # True if this problem removed the row from the endpoint (or the cohort)
 )
-ENDPOINT_NAMES: tuple[str, ...] = ("PFS", "OS", "Response")
 
 
 @dataclass
