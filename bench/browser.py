@@ -11,7 +11,9 @@ Run: `python -m bench browser` (needs /usr/bin/chromium). Measured:
   sample) and N = 10,000 (uploaded through the Data page); median of 5 changes after one
   warm-up change.
 
-Goals (issue 13): <= 300 ms median redraw at N = 72, <= 3 s first visit. Each redraw is also
+Goals (issue 13): <= 300 ms median redraw at N = 72, <= 3 s first visit. The baseline, measured
+in the same run: a Streamlit app with only the Centre filter and the count (first visit and
+redraw), the floor under any page of this app on this machine. Each redraw is also
 split, by the page's own clock, into click -> rerun started, the rerun taken in by the browser
 (the script run and the browser's rendering of its elements overlap), and layout and paint.
 """
@@ -53,15 +55,15 @@ PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFr
 class Server:
     """`streamlit run app.py` on a free port, in its own process group."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: Path = ROOT / "app.py", args: tuple[str, ...] = ()) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
              "--server.port", str(self.port), "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
+             "--server.fileWatcherType", "none", *(["--", *args] if args else [])],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -98,8 +100,28 @@ def settle(page: Page) -> None:
     page.evaluate(PAINTED)
 
 
-def first_visit(browser) -> float:
-    server = Server()
+# The baseline, measured in the same run: the same Streamlit, browser and machine drawing only
+# the Centre filter and the patient count (no analysis, no figure). What it takes is the floor
+# under any page of this app.
+FLOOR_APP = """import csv, sys
+import streamlit as st
+centres = [row[0] for row in csv.reader(open(sys.argv[1], encoding="utf-8"))]
+st.header("Data")
+chosen = st.sidebar.multiselect("Centre", sorted(set(centres)), key="centre")
+n = sum(c in chosen for c in centres) if chosen else len(centres)
+st.sidebar.markdown(f"n = {n} of {len(centres)} patients")
+"""
+
+
+def floor_server(tmp: Path, cohort) -> Server:
+    script, centres = tmp / "floor_app.py", tmp / "floor_centres.csv"
+    script.write_text(FLOOR_APP, encoding="utf-8")
+    centres.write_text("".join(f'"{c}"\n' for c in cohort["center"]), encoding="utf-8")
+    return Server(script, (str(centres),))
+
+
+def first_visit(browser, server_factory=Server) -> float:
+    server = server_factory()
     try:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         t0 = time.perf_counter()
@@ -203,6 +225,26 @@ def upload(page: Page, path: Path, n: int) -> None:
     settle(page)
 
 
+def floor_redraws(browser, tmp: Path, sample) -> float:
+    """The baseline app's median redraw, printed with its phases; returns the median in ms."""
+    server = floor_server(tmp, sample)
+    try:
+        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.goto(server.url)
+        settle(page)
+        phases: list = []
+        ms = [t * 1000 for t in redraws(page, sample, list(filter_options(sample, FilterState())["centers"]), phases)]
+        med = statistics.median(ms)
+        start, run, paint = (statistics.median(p[k] for p in phases) for k in range(3))
+        print(f"Filter change on the baseline app (only the Centre filter and the count), N = 72: {med:.0f} ms "
+              f"({', '.join(f'{m:.0f}' for m in ms)}); click -> rerun started {start:.0f}, taken in {run:.0f}, "
+              f"layout and paint {paint:.0f}", flush=True)
+        page.context.close()
+        return med
+    finally:
+        server.stop()
+
+
 def main() -> None:
     if not CHROMIUM.exists():
         print("Chromium not found: install Debian's 'chromium' package to run this benchmark.")
@@ -210,14 +252,19 @@ def main() -> None:
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="bench_browser_") as tmp:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        sample = load_cohort(SAMPLE)[0]
         firsts = [first_visit(browser) for _ in range(FIRST_VISITS)]
-        first = statistics.median(firsts)
+        floors = [first_visit(browser, lambda: floor_server(Path(tmp), sample)) for _ in range(FIRST_VISITS)]
+        first, floor = statistics.median(firsts), statistics.median(floors)
         print(f"First visit to a freshly started server (Data page painted), median of {FIRST_VISITS}: "
               f"{first:.2f} s ({', '.join(f'{s:.2f}' for s in firsts)}) — goal <= {GOAL_FIRST_S:.0f} s "
               f"{'OK' if first <= GOAL_FIRST_S else 'ABOVE GOAL'}", flush=True)
+        print(f"  baseline, a Streamlit app with only the Centre filter: {floor:.2f} s "
+              f"({', '.join(f'{s:.2f}' for s in floors)}); ratio {first / floor:.1f}x", flush=True)
         big = Path(tmp) / "synthetic_10000.csv"
         generate_cohort(10_000, seed=7).to_csv(big, index=False)
-        cohorts = {72: load_cohort(SAMPLE)[0], 10_000: load_cohort(big)[0]}
+        cohorts = {72: sample, 10_000: load_cohort(big)[0]}
+        floor_ms = floor_redraws(browser, Path(tmp), sample)
         server = Server()
         try:
             print("Filter change (one more centre) -> painted, median of "
@@ -238,7 +285,8 @@ def main() -> None:
                     med = statistics.median(ms)
                     goal = (f"goal <= {GOAL_REDRAW_MS} ms " + ("OK" if med <= GOAL_REDRAW_MS else "ABOVE GOAL")) if n == 72 else ""
                     what = "Survival, KM by histotype" if title == "Survival" else "Subgroups (all variables)"
-                    print(f"  N = {n:>6,}  {what:<27} {med:7.0f}  ({', '.join(f'{m:.0f}' for m in ms)})  {goal}", flush=True)
+                    print(f"  N = {n:>6,}  {what:<27} {med:7.0f}  ({', '.join(f'{m:.0f}' for m in ms)})  "
+                          f"{med / floor_ms:.1f}x baseline  {goal}", flush=True)
                     start, run, paint = (statistics.median(p[k] for p in phases) for k in range(3))
                     print(f"{'':13}of which (medians): click -> rerun started {start:.0f}, rerun taken in by the browser "
                           f"{run:.0f}, layout and paint {paint:.0f}", flush=True)
