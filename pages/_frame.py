@@ -82,9 +82,3 @@ def presentation_header() -> None:
         filters = "; ".join(result.describe()) or "no filters (whole cohort)"
         line += f" · {md(result.headline())} · {md(filters)}"
     st.markdown(line)
-
-
-def options_area():
-    """Where a page draws its choices: in presentation mode a collapsed expander, so the result
-    opens on the first screen; otherwise the page itself."""
-    return st.expander("Options", expanded=False) if presentation() else st.container()

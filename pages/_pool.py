@@ -156,10 +156,3 @@ def pooled_sidebar() -> None:
         st.caption(FILTERS_NOTE)
         st.button("Back to the patient file", key="pool_leave_sidebar", on_click=set_active, args=(False,),
                   help="The pages show this session's patient file again; the pool stays on the Pool centres page.")
-
-
-def pooled_page(name: str) -> None:
-    """Draw page `name` on the pool (the pages call this first when `pooled_mode()`)."""
-    from pages._pool_pages import PAGES
-
-    PAGES[name]()

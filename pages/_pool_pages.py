@@ -7,10 +7,9 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _url as url
-from pages._frame import options_area
 from pages._pool import selected, session
 from pages._render import render_view
-from pages._state import NO_GROUPING, presentation
+from pages._state import NO_GROUPING, options_area, presentation
 from sarcoma.federated import CENTRE, Pooled
 from sarcoma.formatting import markdown_escape as md
 from sarcoma.km_summary import CONF_TYPES, TESTS

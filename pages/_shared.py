@@ -21,7 +21,7 @@ from pages._dataset import (
     uploaded_adverse_events,
     use_dataset,
 )
-from pages._frame import app_pages, options_area, require_app, run_app
+from pages._frame import app_pages, require_app, run_app
 from pages._memo import (
     dataset_derived,
     grouping_options,
@@ -32,9 +32,9 @@ from pages._memo import (
     view_context,
     view_options,
 )
-from pages._pool import pooled_mode, pooled_page, pooled_sidebar
+from pages._pool import pooled_mode, pooled_sidebar
 from pages._sidebar import enough_patients, filtered, sidebar_filters
-from pages._state import NO_GROUPING, filter_state_from_widgets, presentation
+from pages._state import NO_GROUPING, filter_state_from_widgets, options_area, presentation
 from sarcoma.formatting import markdown_escape as md
 
 __all__ = [
@@ -63,3 +63,11 @@ def sidebar() -> None:
         pooled_sidebar()
     else:
         sidebar_filters(current_dataset())
+
+
+def pooled_page(name: str) -> None:
+    """Draw page `name` on the pool (the pages call this first when `pooled_mode()`); the pooled
+    views are imported only when a pool is shown."""
+    from pages._pool_pages import PAGES
+
+    PAGES[name]()

@@ -54,3 +54,9 @@ def filter_state_from_widgets() -> FilterState:
 
 def presentation() -> bool:
     return bool(st.session_state.get(PRESENT_KEY))
+
+
+def options_area():
+    """Where a page draws its choices: in presentation mode a collapsed expander, so the result
+    opens on the first screen; otherwise the page itself."""
+    return st.expander("Options", expanded=False) if presentation() else st.container()

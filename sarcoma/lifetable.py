@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sarcoma.survival import (
+from sarcoma.survival_results import (
     _TOL,
     CONF_TYPES,
     KMResult,
