@@ -97,8 +97,14 @@ def check_km_and_tests(cohort, pooled, precision, conf_type, weights):
         assert_same_km(pooled.kaplan_meier(endpoint, conf_type=conf_type), kaplan_meier(time, event, conf_type=conf_type))
         for key in GROUPINGS:
             labels = groupings[key].make(cohort).to_numpy(dtype=object)
-            curves = pooled.curves(endpoint, key, conf_type=conf_type)
             recorded = pd.notna(labels)
+            if not recorded.any():
+                # No patient has this grouping: no centre has a table to share, and the pool says
+                # so in words (hypothesis found two patients without a line of therapy).
+                with pytest.raises(SurvivalInputError, match="No centre shared"):
+                    pooled.curves(endpoint, key, conf_type=conf_type)
+                continue
+            curves = pooled.curves(endpoint, key, conf_type=conf_type)
             assert set(curves) == set(labels[recorded])
             for level, km in curves.items():
                 m = labels == level
@@ -121,6 +127,22 @@ def check_km_and_tests(cohort, pooled, precision, conf_type, weights):
                                       strata=cohort["center"].to_numpy()[recorded] if several else None, weights=weights)
             assert res.statistic == pytest.approx(sorted_ref.statistic, rel=1e-9, abs=1e-12)
             assert res.df == sorted_ref.df
+
+
+def test_a_grouping_no_patient_has_is_named_not_pooled():
+    # Hypothesis's case: two patients of one centre, neither with a line of therapy recorded.
+    cohort = pd.DataFrame({
+        "patient_id": ["P000", "P001"], "center": ["Centre Nord"] * 2, "pfs_months": [0.0, 0.0], "pfs_event": [1, 1],
+        "os_months": [0.0, 0.0], "os_event": [1, 1], "histotype": ["UPS", "UPS"],
+        "line_of_therapy": pd.array([None, None], dtype="Int64"), "regimen_class": ["ICI monotherapy"] * 2,
+        "regimen": ["pembrolizumab"] * 2, "sex": ["Male"] * 2, "n_met_sites": pd.array([0, 0], dtype="Int64"),
+        "best_response": ["CR", "CR"], "age": [18.0, 18.0],
+    })
+    pooled = pooled_files(cohort)
+    assert pooled.kaplan_meier("PFS").n == 2
+    with pytest.raises(SurvivalInputError, match=r"No centre shared a PFS table by Line of therapy \(1-2 vs ≥3\)\."):
+        pooled.curves("PFS", "line_2")
+    check_km_and_tests(cohort, pooled, None, "log-log", "logrank")
 
 
 @SETTINGS
