@@ -37,10 +37,13 @@ if ui.enough_patients(result):
                              format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="sg_ci", param="sg_ci", default="log-log",
                                   format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
-        v1, v2 = st.columns([1, 3])
+        v1, v2 = st.columns([1, 2])
+        # Short tags, so every chosen endpoint stays in view; whom each counts is in the help and
+        # in the view's "Patients analysed" note.
         endpoints = url.multiselect(v1, "Endpoints", list(ENDPOINTS), key="sg_endpoints", param="endpoints", default=["PFS", "OS"],
-                                    format_func=lambda k: f"{k} ({ENDPOINTS[k].eligibility})", persist_state="session",
-                                    help="Each endpoint adds its tests to the family the adjusted p corrects for.")
+                                    persist_state="session",
+                                    help="Each endpoint adds its tests to the family the adjusted p corrects for. "
+                                    + "; ".join(f"{k}: {e.eligibility}" for k, e in ENDPOINTS.items()) + ".")
         chosen = url.multiselect(v2, "Variables", list(groupings), key="sg_vars", param="vars", default=list(groupings),
                                  format_func=lambda k: groupings[k].label, persist_state="session")
         f1, f2, f3 = st.columns([1, 1, 3])

@@ -124,7 +124,10 @@ class GroupedSurvival:
             value = format_median(*self.follow_up)
         else:
             value = self.follow_up_km.median_text()
-        return f"Median follow-up (reverse Kaplan-Meier on overall survival; {FOLLOW_UP_CI}): {value} months"
+        # Whatever the endpoint shown (DoR counts responders from their response), follow-up is
+        # that of every patient of the selection from the start of ICI: say so.
+        return (f"Median follow-up (reverse Kaplan-Meier on overall survival; {FOLLOW_UP_CI}): {value} months, "
+                f"all {self.n_subset} patients of the selection, from the start of ICI")
 
 
 def _test_phrase(name: str) -> str:
@@ -134,6 +137,9 @@ def _test_phrase(name: str) -> str:
 
 def _median_rule_note(level: str, km: KMResult) -> str:
     who = "" if level == ALL else f" of {level}"
+    if f"{km.median:.1f}" == f"{km.median_first:.1f}":  # the two rules agree at the printed digit
+        return (f"Median{who}: S(t) = 0.5 exactly over a short stretch from {km.median_first:.1f} months; R's rule "
+                f"(its midpoint) and SPSS and lifelines (its start) both print {km.median:.1f}.")
     return (
         f"Median{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
         f"midpoint of that stretch, {km.median:.1f} (R's rule); SPSS and lifelines print {km.median_first:.1f}."

@@ -659,6 +659,7 @@ def test_swimmer_plot_on_the_response_page(chromium: Browser, app: App, tmp_path
         settle(page, app)
         chart = swimmer_chart(page)
         expect(chart.locator(".xtick text").first).to_have_css("font-size", f"{PlotStyle.presentation().font_size}px")
+        assert chart.bounding_box()["height"] <= 920  # time axis and top lanes on one projector screen
         shot_element(page, chart, "swimmer_sample_presentation")
         sidebar(page).get_by_text("Presentation mode", exact=True).click()
         expect(presentation_switch(page)).not_to_be_checked()

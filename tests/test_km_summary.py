@@ -182,7 +182,8 @@ def test_follow_up_line_states_its_ci_method():
     res = survival_by_group(cohort(seed=9), "PFS", "histotype")
     text = res.follow_up_text()
     assert text.startswith("Median follow-up (reverse Kaplan-Meier on overall survival; 95% CI by Brookmeyer-Crowley, log-log): ")
-    assert text.endswith(f"{res.follow_up_km.median_text()} months")
+    # Follow-up is the selection's, from the start of ICI, whatever endpoint is shown (DoR too).
+    assert text.endswith(f"{res.follow_up_km.median_text()} months, all {res.n_subset} patients of the selection, from the start of ICI")
 
 
 def test_one_patient_group_median_ci_reads_not_estimable():
@@ -200,6 +201,12 @@ def test_caption_names_the_midpoint_rule_and_the_spss_interval():
     km = res.curves["All patients"]
     assert (km.median, km.median_first, km.median_rule) == (5.5, 5.0, "midpoint")
     assert "S(t) = 0.5 exactly from 5.0 months, so the median shown is the midpoint of that stretch, 5.5 (R's rule); SPSS and lifelines print 5.0." in res.methods_note()
+    # A stretch shorter than the printed digit: both rules print the same number, and the note says so.
+    short = pd.DataFrame({"patient_id": list("abcdefghij"), "pfs_months": [1, 2, 3, 4, 5.0, 5.04, 7, 8, 9, 10], "pfs_event": [1] * 10})
+    km = survival_by_group(short, "PFS").curves["All patients"]
+    assert (km.median, km.median_first) == (5.02, 5.0)
+    assert ("S(t) = 0.5 exactly over a short stretch from 5.0 months; R's rule (its midpoint) and SPSS and lifelines "
+            "(its start) both print 5.0.") in survival_by_group(short, "PFS").methods_note()
     spss = survival_by_group(df, "PFS", conf_type="spss")
     assert "SPSS's rule; R's survfit reports the Brookmeyer-Crowley interval instead" in spss.methods_note()
     # Without an exact 0.5 the caption does not mention the rule.

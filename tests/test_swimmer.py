@@ -133,7 +133,10 @@ def test_presentation_and_slide_sizes(cohort):
     slides = PlotStyle.slides()
     slide = swimmer_figure(cohort, style=slides, height=swimmer_height(slides))
     assert slide.layout.height == int(1.5 * slides.height)  # fixed for the slide: the lanes share it
-    assert swimmer_height(PlotStyle()) is None and swimmer_height(PlotStyle.presentation()) is None
+    assert swimmer_height(PlotStyle()) is None
+    # Presentation mode: the whole plot, time axis included, on one 1920x1080 screen.
+    shown = swimmer_figure(cohort, style=PlotStyle.presentation(), height=swimmer_height(PlotStyle.presentation()))
+    assert shown.layout.height == 900 and shown.layout.font.size == 22
 
 
 # --------------------------------------------------------------------------- view

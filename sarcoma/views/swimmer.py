@@ -97,10 +97,19 @@ def _number(months: float) -> str:
     return "not reached" if not np.isfinite(months) else f"{months:.1f}"
 
 
+PRESENTATION_SWIMMER_HEIGHT = 900  # a 1920x1080 projector, under presentation mode's compact header
+
+
 def swimmer_height(style: PlotStyle) -> int | None:
     """A slide's swimmer plot is 1.5 x the slide figure height: text stays at 14 pt once the
-    picture fits the slide, and 72 lanes keep about 6 px each. Elsewhere the lanes set it."""
-    return int(1.5 * style.height) if style == PlotStyle.slides() else None
+    picture fits the slide, and 72 lanes keep about 6 px each. In presentation mode the whole
+    plot, time axis included, fits one projector screen (lanes thin out; IDs stay in the hover).
+    On a normal page the lanes set it."""
+    if style == PlotStyle.slides():
+        return int(1.5 * style.height)
+    if style == PlotStyle.presentation():
+        return PRESENTATION_SWIMMER_HEIGHT
+    return None
 
 
 def swimmer_view(cohort: pd.DataFrame, options: SwimmerOptions, ctx: ViewContext) -> View:
