@@ -61,8 +61,9 @@ def test_sections_in_report_order(report):
     assert kinds["table1"] == kinds["subgroups"] == kinds["response-table"] == "table"
     assert kinds["methods"] == "text"
     # The default deck: <= 15 slides with the title; the long tables stay in the HTML and XLSX.
+    # The swimmer plot is the figure tumour boards look at for ICI cohorts (issue 14).
     assert [s.key for s in deck_sections(sections)] == [
-        "table1", "km-pfs", "km-os", "forest-pfs", "forest-os", "response-table", "waterfall", "ae-summary",
+        "table1", "km-pfs", "km-os", "forest-pfs", "forest-os", "response-table", "waterfall", "swimmer", "ae-summary",
         "discontinuation", "methods",
     ]
 

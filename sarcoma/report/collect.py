@@ -47,7 +47,7 @@ REPORT_TITLE = "Tumour board report"
 # The deck's default sections, in order (<= 15 slides with the title): the seed's tables and
 # figures; the full subgroup table, biomarkers and data quality are in the HTML report and XLSX.
 DEFAULT_DECK: tuple[str, ...] = (
-    "table1", "km-pfs", "km-os", "forest-pfs", "forest-os", "response-table", "waterfall", "ae-summary",
+    "table1", "km-pfs", "km-os", "forest-pfs", "forest-os", "response-table", "waterfall", "swimmer", "ae-summary",
     "discontinuation", "methods",
 )
 
