@@ -61,6 +61,12 @@ NEEDS_ROWS = {
 }
 
 
+def centres_text(pooled: Pooled) -> str:
+    """'1 centre', '3 centres' (for titles)."""
+    n = len(pooled.files)
+    return f"{n} centre" if n == 1 else f"{n} centres"
+
+
 def pooled_sources(pooled: Pooled) -> str:
     return (f"Pooled from the aggregate files of {len(pooled.files)} centre(s) ({pooled.n_patients} patients): life tables "
             "and counts summed per level and time, so the estimates are those of the pooled patient rows.")
@@ -155,7 +161,7 @@ def pooled_survival_view(pooled: Pooled, options: SurvivalOptions, ctx: ViewCont
                         "It is shown again when the centre filter allows it.")
         grouping = None
         res = pooled_survival(pooled, options, None)
-    title = f"{endpoints[options.endpoint]} — {res.grouping_label} (pooled, {len(pooled.files)} centres)"
+    title = f"{endpoints[options.endpoint]} — {res.grouping_label} (pooled, {centres_text(pooled)})"
     label_lines = (res.test_label() or "").splitlines()
     lines = [label_lines[0]] if res.test is not None and label_lines else []
     if res.test is not None and len(res.curves) == 2:
@@ -258,7 +264,7 @@ def pooled_subgroup_view(pooled: Pooled, options: SubgroupOptions, ctx: ViewCont
     available = [k for k in pooled.groupings()]
     wanted = list(options.variables) if options.variables is not None else available
     warnings = [f"{pooled.grouping(k).label}: not in every centre's file, so not in the pooled table." for k in wanted if k not in available]
-    title = f"Survival by subgroup (pooled, {len(pooled.files)} centres)"
+    title = f"Survival by subgroup (pooled, {centres_text(pooled)})"
     chosen = []
     for k in wanted:
         if k not in available:
@@ -311,7 +317,7 @@ def pooled_response_groupings(pooled: Pooled) -> dict[str, str]:
 
 def pooled_response_view(pooled: Pooled, options: ResponseOptions, ctx: ViewContext) -> View:
     label = RESPONSE_GROUPINGS[options.by]
-    title = f"Best response by {in_sentence(label)} (pooled, {len(pooled.files)} centres)"
+    title = f"Best response by {in_sentence(label)} (pooled, {centres_text(pooled)})"
     if not pooled.has_response():
         return View("response", "Response", title, options=options,
                     warnings=("No centre's file has best-response data, so response rates cannot be computed.",))

@@ -1,0 +1,58 @@
+"""Defects a QA walk of the pooling pages found (issue 15 follow-up), pinned on the core: what a
+pooled View says about the pool, its groupings and its methods. The expected numbers come from
+the pool's own core functions (themselves pinned to the patient rows and R in
+test_federated_sample.py); these tests pin the words and which numbers are shown."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sarcoma.federated import export_aggregates, pool, read_aggregates
+from sarcoma.ingest import load_cohort
+from sarcoma.views import ViewContext
+from sarcoma.views.pooled import pooled_subgroup_view, pooled_survival_view
+from sarcoma.views.subgroups import SubgroupOptions
+from sarcoma.views.survival import SurvivalOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
+A, B = "Centre A (synthetic)", "Centre B (synthetic)"
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pd.DataFrame:
+    data, _ = load_cohort(SAMPLE)
+    return data
+
+
+def centre_file(cohort: pd.DataFrame, centre: str, min_cell: int = 5, in_session: bool = False):
+    rows = cohort[cohort["center"] == centre]
+    f = read_aggregates(export_aggregates(rows, centre=centre, min_cell=min_cell), f"{centre}.json")
+    return dataclasses.replace(f, in_session=True) if in_session else f
+
+
+@pytest.fixture(scope="module")
+def ctx() -> ViewContext:
+    return ViewContext(dataset=None, line_cut=2)
+
+
+def test_one_centre_is_not_called_centres(cohort, ctx):
+    pooled = pool([centre_file(cohort, A)])
+    view = pooled_survival_view(pooled, SurvivalOptions(endpoint="PFS"), ctx)
+    assert view.title.endswith("(pooled, 1 centre)")
+    assert pooled_subgroup_view(pooled, SubgroupOptions(variables=("regimen_class",)), ctx).title.endswith("(pooled, 1 centre)")
+    two = pool([centre_file(cohort, A), centre_file(cohort, B)])
+    assert pooled_survival_view(two, SurvivalOptions(endpoint="PFS"), ctx).title.endswith("(pooled, 2 centres)")
+
+
+def test_the_session_own_file_is_not_compared_for_minimum_cell_size(cohort):
+    shared = centre_file(cohort, A, min_cell=5)
+    own = centre_file(cohort, B, min_cell=1, in_session=True)
+    assert not any("different minimum cell sizes" in n for n in pool([shared, own]).notes)
+    # Two shared files with different cell sizes are still named.
+    other = centre_file(cohort, B, min_cell=6)
+    assert any("different minimum cell sizes" in n for n in pool([shared, other]).notes)
