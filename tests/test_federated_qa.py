@@ -14,7 +14,8 @@ import pytest
 from sarcoma.federated import export_aggregates, pool, read_aggregates
 from sarcoma.ingest import load_cohort
 from sarcoma.views import ViewContext
-from sarcoma.views.pooled import pooled_subgroup_view, pooled_survival_view
+from sarcoma.views.pooled import pooled_response_view, pooled_subgroup_view, pooled_survival_view
+from sarcoma.views.response import ResponseOptions
 from sarcoma.views.subgroups import SubgroupOptions
 from sarcoma.views.survival import SurvivalOptions
 
@@ -56,3 +57,20 @@ def test_the_session_own_file_is_not_compared_for_minimum_cell_size(cohort):
     # Two shared files with different cell sizes are still named.
     other = centre_file(cohort, B, min_cell=6)
     assert any("different minimum cell sizes" in n for n in pool([shared, other]).notes)
+
+
+def test_response_by_a_grouping_no_centre_shared_says_so_without_a_zero_table(cohort, ctx):
+    pooled = pool([centre_file(cohort, A), centre_file(cohort, B)])
+    assert all(f.response.by["histotype"].withheld for f in pooled.files)  # the QA walk's case: too few per histotype
+    view = pooled_response_view(pooled, ResponseOptions(by="histotype"), ctx)
+    assert not view.tables
+    message = next(w for w in view.warnings if w.startswith("No centre shared best-response counts by histotype"))
+    assert "Groupings the centres shared: " in message and "Regimen class" in message and "Histotype" not in message
+    assert not any("one group" in n.lower() for n in view.notes)
+
+
+def test_response_with_a_single_shared_group_names_it(cohort, ctx):
+    pooled = pool([centre_file(cohort, A)])  # one centre: by centre is one group
+    view = pooled_response_view(pooled, ResponseOptions(by="center"), ctx)
+    assert f"Only one group ({A}): no association test." in view.notes
+    assert len(view.tables) == 1

@@ -315,6 +315,14 @@ def pooled_response_groupings(pooled: Pooled) -> dict[str, str]:
     return {k: label for k, label in RESPONSE_GROUPINGS.items() if k in have}
 
 
+def _response_shared(pooled: Pooled, grouping: str) -> bool:
+    """True when at least one centre shared best-response counts by this grouping."""
+    if grouping == CENTRE:
+        return True
+    return any(f.response is not None and grouping in f.response.by and not f.response.by[grouping].withheld
+               and f.response.by[grouping].levels for f in pooled.files)
+
+
 def pooled_response_view(pooled: Pooled, options: ResponseOptions, ctx: ViewContext) -> View:
     label = RESPONSE_GROUPINGS[options.by]
     title = f"Best response by {in_sentence(label)} (pooled, {centres_text(pooled)})"
@@ -325,6 +333,12 @@ def pooled_response_view(pooled: Pooled, options: ResponseOptions, ctx: ViewCont
         return View("response", "Response", title, options=options,
                     warnings=(f"{label}: not in every centre's file, so the pooled table by it cannot be shown.",))
     table, centre_notes = pooled.response_table(options.by, denominator=options.denominator)
+    if len(table.index) == 1:  # only the Total row: every centre withheld its counts by this grouping
+        shared = [RESPONSE_GROUPINGS[k] for k in pooled_response_groupings(pooled) if _response_shared(pooled, k)]
+        return View("response", "Response", title, options=options, notes=tuple(centre_notes), warnings=(
+            f"No centre shared best-response counts by {in_sentence(label)} (each centre's groups were below its minimum "
+            "cell size), so there is no pooled table by it. Groupings the centres shared: "
+            + (", ".join(shared) if shared else "none") + ".",))
     table.index.name = label
     overall = pooled.objective_response(denominator=options.denominator)
     lines = [f"Overall: {overall.label}; {overall.dcr_label}"]
