@@ -155,6 +155,9 @@ def number_at_risk(time: np.ndarray, times: Sequence[float]) -> np.ndarray:
     return len(sorted_t) - np.searchsorted(sorted_t, np.asarray(times, float), side="left")
 
 
+BETWEEN_CENTRES_NOTE = "Not stratified: the comparison is between centres."
+
+
 def survival_by_group(
     df: pd.DataFrame,
     endpoint: str,
@@ -222,7 +225,9 @@ def survival_by_group(
     result_test, test_name, note = None, None, None
     if len(levels) >= 2:
         test_table = table
-        if stratify_by_center and "center" in df:
+        if stratify_by_center and grouping == "center":  # centre strata would leave nothing to compare
+            note = BETWEEN_CENTRES_NOTE
+        elif stratify_by_center and "center" in df:
             centers = df.loc[keep, "center"]
             if centers.notna().all() and centers.nunique() > 1:
                 s_codes, s_labels = pd.factorize(centers.to_numpy(), sort=True)

@@ -13,6 +13,7 @@ import pytest
 
 from sarcoma.federated import export_aggregates, pool, read_aggregates
 from sarcoma.ingest import load_cohort
+from sarcoma.km_summary import format_p
 from sarcoma.views import ViewContext
 from sarcoma.views.pooled import pooled_response_view, pooled_subgroup_view, pooled_survival_view
 from sarcoma.views.response import ResponseOptions
@@ -74,3 +75,12 @@ def test_response_with_a_single_shared_group_names_it(cohort, ctx):
     view = pooled_response_view(pooled, ResponseOptions(by="center"), ctx)
     assert f"Only one group ({A}): no association test." in view.notes
     assert len(view.tables) == 1
+
+
+def test_pooled_survival_by_centre_is_not_stratified_by_centre(cohort, ctx):
+    pooled = pool([centre_file(cohort, A), centre_file(cohort, B)])
+    view = pooled_survival_view(pooled, SurvivalOptions(endpoint="PFS", grouping="center", stratify=True), ctx)
+    test = pooled.logrank("PFS", "center", strata=None)
+    assert view.lines[0] == f"Log-rank: χ² = {test.statistic:.2f}, df = {test.df}, {format_p(test.p_value)}"
+    assert "Not stratified: the comparison is between centres." in view.notes
+    assert not any("not computed" in n for n in view.notes)

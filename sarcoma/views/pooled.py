@@ -18,6 +18,7 @@ import pandas as pd
 from sarcoma.federated import CENTRE, MERGED, Pooled, medians_by_centre, peto_by_centre
 from sarcoma.formatting import hr_text, in_sentence, p_value_text
 from sarcoma.km_summary import (
+    BETWEEN_CENTRES_NOTE,
     CONF_TYPES,
     TESTS,
     Exclusion,
@@ -111,8 +112,10 @@ def pooled_survival(pooled: Pooled, options: SurvivalOptions, grouping: str | No
     levels = list(curves)
     result_test, test_name, note = None, None, None
     if len(levels) >= 2:
-        strata = "centre" if options.stratify else None
-        if options.stratify and pooled.life_table(endpoint, grouping, by_centre=True).strata.size < 2:
+        strata = "centre" if options.stratify and grouping != CENTRE else None
+        if options.stratify and grouping == CENTRE:  # centre strata would leave nothing to compare
+            note = BETWEEN_CENTRES_NOTE
+        elif options.stratify and pooled.life_table(endpoint, grouping, by_centre=True).strata.size < 2:
             note = "Not stratified: a single centre has patients in these groups."
         try:
             if options.test == "trend":
