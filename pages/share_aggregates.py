@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages import _pool as pool_ui
 from pages import _shared as ui
+from sarcoma.endpoints import endpoint_data
 from sarcoma.errors import SarcomaError
 from sarcoma.federated import SMALL_CELL_MODES, TIME_PRECISIONS, aggregate_document, document_bytes
 from sarcoma.views.survival import GUARANTEE_TIME_WARNING
@@ -28,6 +29,15 @@ st.markdown(
 def file_name(centre: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "_", centre).strip("_").lower() or "centre"
     return f"aggregates_{slug[:60]}.json"
+
+
+def endpoint_status(key: str, entry: dict, cohort: pd.DataFrame, min_cell: int) -> str:
+    """'PFS: 14 patients', or why an endpoint is not shared (the count is said here only: it
+    stays in this session, the file does not hold it)."""
+    if not entry["withheld"]:
+        return f"{key}: {entry['n']} patients"
+    n = len(endpoint_data(cohort, key))
+    return f"{key}: not shared ({n} patient{'s' if n != 1 else ''}, fewer than the minimum cell size {min_cell})"
 
 
 def life_table_summary(doc: dict) -> pd.DataFrame:
@@ -131,7 +141,7 @@ if ui.enough_patients(result, minimum=1):
     data = document_bytes(doc)
 
     st.subheader("What leaves the centre")
-    endpoints = "; ".join(f"{k}: {'not shared' if e['withheld'] else e['n']} patients" for k, e in doc["endpoints"].items())
+    endpoints = "; ".join(endpoint_status(k, e, cohort, min_cell) for k, e in doc["endpoints"].items())
     st.markdown(ui.md(f"{doc['centre']}: {doc['n_patients']} patients. {endpoints}."))
     st.caption(ui.md(
         f"No patient identifier, no date, no patient row: counts only, one grouping at a time. Minimum cell size {min_cell}; "

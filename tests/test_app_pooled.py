@@ -194,3 +194,15 @@ def test_own_patient_file_joins_the_pool(files, cohort):
     # The whole sample as one centre: the pooled curve is the sample's own curve.
     own = pool([read_aggregates(export_aggregates(cohort, centre="Our hospital", min_cell=1), "own")])
     assert at.dataframe[0].value["Median (95% CI), months"].tolist() == [own.kaplan_meier("PFS").median_text()]
+
+
+def test_share_preview_says_why_an_endpoint_is_not_shared(cohort):
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    go(at, "pages/share_aggregates.py")
+    responders = len(endpoint_data(cohort[cohort["center"] == "Centre A (synthetic)"], "DoR"))
+    assert responders == 3
+    line = next(rendered(m.value) for m in at.markdown if rendered(m.value).startswith("Centre A (synthetic): 11 patients."))
+    assert "DoR: not shared (3 patients, fewer than the minimum cell size 5)" in line
+    assert "not shared patients" not in line
