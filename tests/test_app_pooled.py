@@ -206,3 +206,25 @@ def test_share_preview_says_why_an_endpoint_is_not_shared(cohort):
     line = next(rendered(m.value) for m in at.markdown if rendered(m.value).startswith("Centre A (synthetic): 11 patients."))
     assert "DoR: not shared (3 patients, fewer than the minimum cell size 5)" in line
     assert "not shared patients" not in line
+
+
+def test_share_centre_name_follows_the_centre_filter_and_keeps_a_typed_name(cohort):
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    go(at, "pages/share_aggregates.py")
+    assert at.text_input(key="share_centre").value == ""  # several centres: no name to guess
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    assert at.text_input(key="share_centre").value == "Centre A (synthetic)"
+    at.text_input(key="share_centre").set_value("Hospital A")
+    run(at)
+    assert any("differs from the centre in the file (Centre A (synthetic))" in rendered(w.value) for w in at.warning)
+    at.sidebar.multiselect(key="centre").set_value(["Centre B (synthetic)"])
+    run(at)
+    assert at.text_input(key="share_centre").value == "Centre B (synthetic)"
+    n_b = int((cohort["center"] == "Centre B (synthetic)").sum())
+    assert any(rendered(m.value).startswith(f"Centre B (synthetic): {n_b} patients.") for m in at.markdown)
+    assert not any("differs from the centre in the file" in rendered(w.value) for w in at.warning)
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    assert at.text_input(key="share_centre").value == "Hospital A"  # the typed name is not lost
+    assert any(rendered(m.value).startswith("Hospital A: 11 patients.") for m in at.markdown)
