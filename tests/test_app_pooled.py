@@ -228,3 +228,27 @@ def test_share_centre_name_follows_the_centre_filter_and_keeps_a_typed_name(coho
     run(at)
     assert at.text_input(key="share_centre").value == "Hospital A"  # the typed name is not lost
     assert any(rendered(m.value).startswith("Hospital A: 11 patients.") for m in at.markdown)
+
+
+def test_own_patient_file_joins_as_the_filtered_patients_and_double_counting_is_named(cohort):
+    a = cohort[cohort["center"] == "Centre A (synthetic)"]
+    b = cohort[cohort["center"] == "Centre B (synthetic)"]
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    go(at, "pages/pool_centres.py")
+    at.file_uploader(key="pool_upload_0").set_value(
+        [("a.json", export_aggregates(a, centre="Centre A (synthetic)", min_cell=5), "application/json")])
+    run(at)
+    assert any(f"n = {len(a)}" in rendered(c.value) for c in at.caption)
+    assert any(rendered(w.value).startswith(f"Centre A (synthetic) is already in the pool (a.json): its {len(a)} patient(s)")
+               for w in at.warning)
+    at.sidebar.multiselect(key="centre").set_value(["Centre B (synthetic)"])
+    run(at)
+    assert not any("is already in the pool" in rendered(w.value) for w in at.warning)
+    at.text_input(key="pool_own_centre").set_value("Centre B (synthetic)")
+    run(at)
+    at.button(key="pool_own_add").click()
+    run(at)
+    centres = at.dataframe[0].value
+    assert centres["Patients"].tolist() == [len(a), len(b)]  # B's filtered rows, not the whole file
