@@ -115,7 +115,7 @@ class GroupedSurvival:
         return (
             f"Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[self.conf_type]}. "
             + (f"Groups compared with the {_test_phrase(self.test_name)}. " if self.test_name else "")
-            + " ".join(_median_rule_note(lv, c) for lv, c in self.curves.items() if c.median_rule == "midpoint")
+            + " ".join(_median_rule_note(lv, c, self.endpoint) for lv, c in self.curves.items() if c.median_rule == "midpoint")
         ).strip()
 
     def follow_up_text(self) -> str:
@@ -132,10 +132,12 @@ def _test_phrase(name: str) -> str:
     return f"{name[0].lower()}{name[1:]} test" if not name.endswith("test for trend") else name[0].lower() + name[1:]
 
 
-def _median_rule_note(level: str, km: KMResult) -> str:
+def _median_rule_note(level: str, km: KMResult, endpoint: str = "") -> str:
+    # Endpoint and group named: a report's methods hold the notes of several endpoints.
+    what = f" {endpoint}" if endpoint else ""
     who = "" if level == ALL else f" of {level}"
     return (
-        f"Median{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
+        f"Median{what}{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
         f"midpoint of that stretch, {km.median:.1f} (R's rule); SPSS and lifelines print {km.median_first:.1f}."
     )
 

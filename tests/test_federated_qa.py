@@ -84,3 +84,19 @@ def test_pooled_survival_by_centre_is_not_stratified_by_centre(cohort, ctx):
     assert view.lines[0] == f"Log-rank: χ² = {test.statistic:.2f}, df = {test.df}, {format_p(test.p_value)}"
     assert "Not stratified: the comparison is between centres." in view.notes
     assert not any("not computed" in n for n in view.notes)
+
+
+def test_pooled_report_methods_say_each_sentence_once_and_name_the_endpoint_of_each_median_rule(cohort):
+    from sarcoma.report.pooled import SENTENCE_END, PooledReportOptions, collect_pooled_report
+
+    pooled = pool([centre_file(cohort, A), centre_file(cohort, B)])
+    sections, _ = collect_pooled_report(pooled, PooledReportOptions(survival=SurvivalOptions(stratify=True, grouping="line_2")))
+    text = next(s.text for s in sections if s.key == "methods")
+    sentences = SENTENCE_END.split(text)
+    assert len(sentences) == len(set(sentences)), [s for s in sentences if sentences.count(s) > 1]
+    assert text.count("Kaplan-Meier estimates with Greenwood variance") == 1
+    assert text.count("Groups compared with the log-rank test") == 1
+    rules = [s for s in sentences if "S(t) = 0.5 exactly" in s]
+    assert rules and all(s.split(":")[0] in {f"Median {e}{g}" for e in ("PFS", "OS", "DoR", "TTF") for g in ("", " of 1-2", " of ≥3")}
+                         for s in rules), rules
+    assert "Median PFS of 1-2: S(t) = 0.5 exactly from 8.7 months" in text  # the QA walk's unnamed note, now named

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sarcoma.federated import Pooled
@@ -99,10 +100,17 @@ def pooled_methods(pooled: Pooled, views: list[View]) -> str:
         "stratified, as on patient rows. Between centres: per-centre medians and log-rank based (Peto) hazard ratios with "
         "Cochran's Q and I².",
     ]
-    seen = set()
+    # Sentence by sentence: the survival views of the endpoints share their method sentences and
+    # differ only in their median-rule notes (which name their endpoint), so each is said once.
+    seen = set(parts)
     for v in views:
-        text = v.methods.replace(pooled_sources(pooled), "").strip()
-        if text and text not in seen and v.key != "pool":
-            seen.add(text)
-            parts.append(text)
+        if v.key == "pool":
+            continue
+        for sentence in SENTENCE_END.split(v.methods.replace(pooled_sources(pooled), "").strip()):
+            if sentence and sentence not in seen:
+                seen.add(sentence)
+                parts.append(sentence)
     return " ".join(parts)
+
+
+SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])")  # not inside numbers such as 18.8

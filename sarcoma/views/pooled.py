@@ -24,6 +24,7 @@ from sarcoma.km_summary import (
     Exclusion,
     GroupedSurvival,
     _summary_table,
+    _test_phrase,
     at_risk_times,
 )
 from sarcoma.lifetable import km_from_table, medians_from_table
@@ -300,8 +301,8 @@ def pooled_subgroup_view(pooled: Pooled, options: SubgroupOptions, ctx: ViewCont
         key="subgroups", chapter="Subgroups", title=title, lines=lines,
         tables=(TableBlock("subgroups", title, display, notes=tuple(footnotes), deck=deck, in_deck=False),),
         figures=figures, warnings=tuple(warnings), notes=tuple(notes),
-        methods=(f"{pooled_sources(pooled)} Kaplan-Meier medians with 95% CI ({CONF_TYPES[options.conf_type]}); groups compared "
-                 f"with the {TESTS[options.test]} test" + (f"; p-values also adjusted over the {table.n_tests} tests ({adjusted})."
+        methods=(f"{pooled_sources(pooled)} Subgroup table: Kaplan-Meier median of each level with its 95% CI "
+                 f"({CONF_TYPES[options.conf_type]}) and one unstratified {_test_phrase(TESTS[options.test])} per variable" + (f"; p-values also adjusted over the {table.n_tests} tests ({adjusted})."
                                                           if options.adjust != "none" else "; no multiplicity adjustment.")),
         options=options, figures_first=False,
         facts={"n_tests": table.n_tests, "subgroup_test": options.test, "adjust": options.adjust, "subgroup_conf_type": options.conf_type,
