@@ -252,3 +252,16 @@ def test_own_patient_file_joins_as_the_filtered_patients_and_double_counting_is_
     run(at)
     centres = at.dataframe[0].value
     assert centres["Patients"].tolist() == [len(a), len(b)]  # B's filtered rows, not the whole file
+
+
+def test_pooled_subgroups_offer_the_endpoints_and_name_the_variables_not_shown(cohort):
+    files = {name: export_aggregates(cohort[cohort["center"] == c], centre=c, min_cell=5)
+             for name, c in (("a.json", "Centre A (synthetic)"), ("b.json", "Centre B (synthetic)"))}
+    at = pooled_app(files)
+    go(at, "pages/subgroups.py")
+    assert at.multiselect(key="pool_sg_endpoints").value == ["PFS", "OS"]
+    assert any(rendered(w.value).startswith("Histotype: not shown, because no centre could share it") for w in at.warning)
+    at.multiselect(key="pool_sg_endpoints").set_value(["TTF"])
+    run(at)
+    shown = at.dataframe[0].value
+    assert set(shown["Endpoint"][shown["Endpoint"] != ""]) == {"TTF"}

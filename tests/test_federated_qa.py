@@ -100,3 +100,16 @@ def test_pooled_report_methods_say_each_sentence_once_and_name_the_endpoint_of_e
     assert rules and all(s.split(":")[0] in {f"Median {e}{g}" for e in ("PFS", "OS", "DoR", "TTF") for g in ("", " of 1-2", " of ≥3")}
                          for s in rules), rules
     assert "Median PFS of 1-2: S(t) = 0.5 exactly from 8.7 months" in text  # the QA walk's unnamed note, now named
+
+
+def test_pooled_subgroups_name_every_chosen_variable_not_shown_and_offer_the_endpoints(cohort, ctx):
+    pooled = pool([centre_file(cohort, A), centre_file(cohort, B)])
+    chosen = ("histotype", "disease_stage", "head_neck", "sex")
+    view = pooled_subgroup_view(pooled, SubgroupOptions(variables=chosen, endpoints=("PFS", "TTF", "DoR")), ctx)
+    for label in ("Histotype", "Disease stage", "Primary site (head and neck vs other)"):
+        assert f"{label}: not shown, because no centre could share it: every centre's groups by it were below the centre's " \
+               "minimum cell size (disclosure control)." in view.warnings
+    assert "DoR: not by Sex, because no centre could share a DoR table by it (groups below the centres' minimum cell size)." in view.warnings
+    shown = view.tables[0].table
+    assert set(shown["Variable"][shown["Variable"] != ""]) == {"Sex"}
+    assert set(shown["Endpoint"][shown["Endpoint"] != ""]) == {"PFS", "TTF"}  # the chosen endpoints, not PFS and OS

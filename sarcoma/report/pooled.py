@@ -54,7 +54,8 @@ def pooled_report_views(pooled: Pooled, o: PooledReportOptions, ctx: ViewContext
                             lambda key=key: pooled_survival_view(pooled, dataclasses.replace(o.survival, endpoint=key), ctx)))
         views.append(_guard("Survival", f"heterogeneity-{key.lower()}", f"{title} by centre",
                             lambda key=key: _keyed(heterogeneity_view(pooled, HeterogeneityOptions(endpoint=key), ctx), key)))
-    endpoints = tuple(e for e in ("PFS", "OS") if e in pooled.endpoints()) or ("PFS",)
+    # One forest plot per endpoint of the subgroup table (the endpoints the Subgroups page chose).
+    endpoints = tuple(e for e in o.subgroups.endpoints if e in pooled.endpoints()) or ("PFS",)
     views.append(_guard("Subgroups", "subgroups", "Survival by subgroup",
                         lambda: pooled_subgroup_view(pooled, dataclasses.replace(o.subgroups, forest_endpoints=endpoints), ctx)))
     views.append(_guard("Response", "response", "Best response", lambda: pooled_response_view(pooled, o.response, ctx)))

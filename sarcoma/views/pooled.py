@@ -218,7 +218,7 @@ def pooled_subgroup_table(pooled: Pooled, options: SubgroupOptions, variables: l
     """The subgroup table (as `sarcoma.subgroups.subgroup_table`) from the pool: medians per
     level and one unstratified test per variable, as the patient-row table computes them."""
     rows, tests = [], []
-    for endpoint in (e for e in ("PFS", "OS") if e in pooled.endpoints()):
+    for endpoint in (e for e in options.endpoints if e in pooled.endpoints()):
         for key in variables:
             g = pooled.grouping(key)
             try:
@@ -264,24 +264,52 @@ def pooled_subgroup_table(pooled: Pooled, options: SubgroupOptions, variables: l
                          n_tests=int(computed.sum()), min_group_size=options.min_group_size)
 
 
+def _why_not_shown(pooled: Pooled, endpoints: list[str], key: str) -> str | None:
+    """Why a chosen subgroup variable splits none of the endpoints' pooled data (None: it does)."""
+    singles = []
+    for endpoint in endpoints:
+        try:
+            groups = [str(g) for g in pooled.life_table(endpoint, key).groups]
+        except SurvivalInputError:
+            continue
+        if len(groups) >= 2:
+            return None
+        singles += groups
+    if not singles:
+        return ("no centre could share it: every centre's groups by it were below the centre's minimum cell size "
+                "(disclosure control)")
+    if MERGED in singles or any(pooled.notes_for(e, key) for e in endpoints):
+        return f"the centres' disclosure control merged or left out its small groups, leaving one group ({singles[0]})"
+    return f"all pooled patients are in one group ({singles[0]})"
+
+
 def pooled_subgroup_view(pooled: Pooled, options: SubgroupOptions, ctx: ViewContext) -> View:
     available = [k for k in pooled.groupings()]
     wanted = list(options.variables) if options.variables is not None else available
     warnings = [f"{pooled.grouping(k).label}: not in every centre's file, so not in the pooled table." for k in wanted if k not in available]
     title = f"Survival by subgroup (pooled, {centres_text(pooled)})"
+    endpoints = [e for e in options.endpoints if e in pooled.endpoints()]
+    missing = [e for e in options.endpoints if e not in pooled.endpoints()]
+    if missing:
+        warnings.append(f"{', '.join(missing)}: not in every centre's file (or no patient has data), so not in the pooled table.")
     chosen = []
     for k in wanted:
-        if k not in available:
+        if k not in available or not endpoints:
             continue
-        try:
-            if len(pooled.life_table(next(iter(pooled.endpoints())), k).groups) >= 2:
-                chosen.append(k)
-        except (SurvivalInputError, StopIteration):
-            continue
+        why = _why_not_shown(pooled, endpoints, k)
+        if why is None:
+            chosen.append(k)
+        else:  # said, not silently dropped
+            warnings.append(f"{pooled.grouping(k).label}: not shown, because {why}.")
     if not chosen:
         return View("subgroups", "Subgroups", title, warnings=(*warnings, "No chosen variable splits the pooled data into two or more groups."),
                     options=options)
     table = pooled_subgroup_table(pooled, options, chosen)
+    for endpoint in endpoints:  # a variable shown for one endpoint may have no table for another
+        absent = [pooled.grouping(k).label for k in chosen if not ((table.rows["endpoint"] == endpoint) & (table.rows["variable"] == k)).any()]
+        if absent:
+            warnings.append(f"{endpoint}: not by {', '.join(absent)}, because no centre could share a {endpoint} table by "
+                            f"{'it' if len(absent) == 1 else 'them'} (groups below the centres' minimum cell size).")
     display, footnotes = display_subgroup_table(table, options)
     adjusted = ADJUSTMENTS[options.adjust]
     lines = (f"{table.n_tests} tests in this table ({TESTS[options.test]}, not stratified, as on patient rows). 'p' is each test's "
