@@ -113,3 +113,12 @@ def test_pooled_subgroups_name_every_chosen_variable_not_shown_and_offer_the_end
     shown = view.tables[0].table
     assert set(shown["Variable"][shown["Variable"] != ""]) == {"Sex"}
     assert set(shown["Endpoint"][shown["Endpoint"] != ""]) == {"PFS", "TTF"}  # the chosen endpoints, not PFS and OS
+
+
+def test_pooled_age_row_names_the_bands_a_centre_merged(cohort):
+    files = [centre_file(cohort, A), centre_file(cohort, B)]
+    assert [f.table1["age"]["bands"] for f in files] == [[(None, 60.0, 6), (60.0, None, 5)], [(None, 50.0, 7), (50.0, None, 7)]]
+    table, _ = pool(files).table1(by_centre=True)
+    row = table[table["Characteristic"] == "Age at ICI initiation (years)"].iloc[0]
+    assert row["level"] == f"median (range) from the shared bands ({A}: <60, ≥60; {B}: <50, ≥50)"
+    assert "5-year" not in row["level"]
