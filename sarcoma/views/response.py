@@ -105,8 +105,8 @@ def association_parts(
             if assoc.expected_warning:
                 warnings.append(assoc.expected_warning)
             notes += list(assoc.notes)
-    elif groups:
-        notes.append(f"Only one group ({groups[0]}): no association test.")
+    elif len(groups) == 1:
+        notes.append(f"Only one group ({list(groups)[0]}): no association test.")
     else:
         notes.append("No group to compare: no association test.")
     small = [str(g) for g in groups if table.loc[g, "n_denominator"] < 5]
