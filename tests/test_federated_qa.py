@@ -122,3 +122,27 @@ def test_pooled_age_row_names_the_bands_a_centre_merged(cohort):
     row = table[table["Characteristic"] == "Age at ICI initiation (years)"].iloc[0]
     assert row["level"] == f"median (range) from the shared bands ({A}: <60, ≥60; {B}: <50, ≥50)"
     assert "5-year" not in row["level"]
+
+
+def test_pooled_cohort_by_centre_has_a_column_per_centre_and_says_so(cohort, ctx):
+    from sarcoma.views.cohort import CohortOptions
+    from sarcoma.views.pooled import pooled_cohort_view
+
+    pooled = pool([centre_file(cohort, A), centre_file(cohort, B)])
+    view = pooled_cohort_view(pooled, CohortOptions(by="center"), ctx)
+    assert list(view.tables[0].table.columns)[2:] == ["All (N = 25)", f"{A} (N = 11)", f"{B} (N = 14)"]
+    assert view.lines == (f"Columns: All, then one per centre ({A}, {B}); scroll the table sideways to see every centre.",)
+    assert pooled_cohort_view(pooled, CohortOptions(), ctx).lines == ()
+
+
+def test_a_table_wider_than_the_page_keeps_its_label_columns_pinned(cohort, ctx):
+    from pages._render import _widths
+    from sarcoma.views.cohort import CohortOptions
+    from sarcoma.views.pooled import pooled_cohort_view
+
+    pooled = pool([centre_file(cohort, c) for c in (A, B, "Centre C (synthetic)", "Centre D (synthetic)")])
+    table = pooled_cohort_view(pooled, CohortOptions(by="center"), ctx).tables[0].table
+    config = _widths(table)
+    assert [c for c, v in config.items() if v.get("pinned")] == ["Characteristic", "level"]
+    narrow = _widths(pooled_cohort_view(pooled, CohortOptions(), ctx).tables[0].table.iloc[:, :2].head(3))
+    assert not any(v.get("pinned") for v in narrow.values())

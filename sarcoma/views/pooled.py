@@ -413,8 +413,12 @@ def pooled_cohort_view(pooled: Pooled, options: CohortOptions, ctx: ViewContext)
                         "variables, which the aggregate files never do.")
     table, notes = pooled.table1(by_centre=by_centre)
     title = "Patient characteristics (pooled" + (", by centre)" if by_centre else ")")
+    lines = ()
+    if by_centre:  # the table is wider than a page: say the centre columns are there
+        lines = (f"Columns: All, then one per centre ({', '.join(pooled.centres)}); scroll the table sideways to see every "
+                 "centre.",)
     return View(
-        key="table1", chapter="Patients", title=title,
+        key="table1", chapter="Patients", title=title, lines=lines,
         tables=(TableBlock("table1", f"{title} (n = {pooled.n_patients})", table),),
         notes=("Categorical variables: n (% of the patients of the centres that shared the variable); numbers: median "
                "(range), from bands where marked.", *notes),
