@@ -11,6 +11,7 @@ from sarcoma.views.model import View
 # Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
 MAX_COLUMN_PX = 460
 PAGE_PX = 1100  # the main area of the wide layout on a 1600-px screen
+WIDE_LABEL_PX, WIDE_VALUE_PX = 260, 220  # a table wider than that: pinned labels, narrower columns
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 
@@ -45,6 +46,8 @@ def _widths(frame: pd.DataFrame) -> dict:
         if not wide or pd.api.types.is_numeric_dtype(frame[col]) or len(labels) == 2:
             break
         labels.add(str(col))
+    if wide:  # narrower, so the pinned labels leave room for the value columns (long text: hover)
+        widths = {col: min(w, WIDE_LABEL_PX if col in labels else WIDE_VALUE_PX) for col, w in widths.items()}
     return {col: st.column_config.Column(width=w, pinned=True if col in labels else None) for col, w in widths.items()}
 
 
