@@ -9,6 +9,7 @@ bodies are in `_pool_pages`, imported when a pooled page is drawn.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -117,7 +118,7 @@ def own_file(cohort, centre: str, line_cut: int) -> AggregateFile:
     from sarcoma.federated import aggregate_document, document_bytes, read_aggregates
 
     data = document_bytes(aggregate_document(cohort, centre=centre, min_cell=1, line_cut=line_cut))
-    return read_aggregates(data, f"{centre} (this session's patient file)")
+    return dataclasses.replace(read_aggregates(data, f"{centre} (this session's patient file)"), in_session=True)
 
 
 def selected() -> Pooled:

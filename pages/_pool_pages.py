@@ -129,7 +129,7 @@ def subgroups_page() -> None:
     pooled = selected()
     _caption(pooled)
     groupings = {k: g for k, g in pooled.groupings().items() if k != CENTRE}
-    endpoints = [e for e in ("PFS", "OS") if e in pooled.endpoints()]
+    pooled_endpoints = pooled.endpoints()
     with options_area():
         c1, c2, c3, c4 = st.columns(4)
         adjust = url.selectbox(c1, "Multiplicity adjustment", list(ADJUSTMENTS), key="pool_sg_adjust", param="adjust", default="holm",
@@ -139,7 +139,12 @@ def subgroups_page() -> None:
                              format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="pool_sg_ci", param="sg_ci", default="log-log",
                                   format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
-        chosen = url.multiselect(st, "Variables", list(groupings), key="pool_sg_vars", param="vars", default=list(groupings),
+        v1, v2 = st.columns([1, 3])
+        endpoints = url.multiselect(v1, "Endpoints", list(pooled_endpoints), key="pool_sg_endpoints", param="endpoints",
+                                    default=[e for e in ("PFS", "OS") if e in pooled_endpoints], persist_state="session",
+                                    format_func=lambda k: f"{k} ({pooled_endpoints[k]})",
+                                    help="Each endpoint adds its tests to the family the adjusted p corrects for.")
+        chosen = url.multiselect(v2, "Variables", list(groupings), key="pool_sg_vars", param="vars", default=list(groupings),
                                  format_func=lambda k: groupings[k].label, persist_state="session")
         f1, f2 = st.columns([1, 3])
         forest_endpoint = url.radio(f1, "Forest plot: endpoint", endpoints or ["PFS"], key="pool_sg_forest_endpoint",
@@ -147,10 +152,10 @@ def subgroups_page() -> None:
         forest_vars = url.multiselect(f2, "Forest plot: variables", chosen, key="pool_sg_forest_vars", param="forest_vars",
                                       default=[k for k in DEFAULT_FOREST_VARIABLES if k in chosen], format_func=lambda k: groupings[k].label, persist_state="session")
         st.caption(f"Forest plot: {FOREST_KINDS['median']}. " + NEEDS_ROWS["cox"])
-    if not chosen:
-        st.info("Choose at least one variable.")
+    if not chosen or not endpoints:
+        st.info("Choose at least one endpoint and one variable.")
         return
-    options = SubgroupOptions(variables=tuple(chosen), test=test, conf_type=conf_type, adjust=adjust, min_group_size=min_size,
+    options = SubgroupOptions(variables=tuple(chosen), endpoints=tuple(endpoints), test=test, conf_type=conf_type, adjust=adjust, min_group_size=min_size,
                               forest_endpoints=(forest_endpoint,), forest_kind="median", forest_variables=tuple(forest_vars))
     render_view(view("pooled_subgroups", pooled_subgroup_view, options), presentation=presentation())
 

@@ -10,6 +10,8 @@ from sarcoma.views.model import View
 
 # Plotly toolbar: keep download as PNG, drop everything that could send data elsewhere.
 MAX_COLUMN_PX = 460
+PAGE_PX = 1100  # the main area of the wide layout on a 1600-px screen
+WIDE_LABEL_PX, WIDE_VALUE_PX = 260, 220  # a table wider than that: pinned labels, narrower columns
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"]}
 
 
@@ -31,12 +33,22 @@ def show_table(table: pd.DataFrame, *, presentation: bool = False, key: str | No
 
 def _widths(frame: pd.DataFrame) -> dict:
     """Columns as wide as their longest text (the grid sizes them on the first rows only, and
-    cut "Line of therapy (1-2 vs ≥3)" further down), within a readable maximum."""
-    config = {}
+    cut "Line of therapy (1-2 vs ≥3)" further down), within a readable maximum. A table wider
+    than the page (Table 1 with a column per centre) keeps its leading text columns pinned, so
+    the rows stay named while it scrolls sideways."""
+    widths = {}
     for col in frame.columns:
         longest = max([len(str(col)), *(len(str(v)) for v in frame[col].head(2000))])
-        config[str(col)] = st.column_config.Column(width=int(min(MAX_COLUMN_PX, 24 + 7.5 * longest)))
-    return config
+        widths[str(col)] = int(min(MAX_COLUMN_PX, 24 + 7.5 * longest))
+    wide = sum(widths.values()) > PAGE_PX
+    labels = set()
+    for col in frame.columns:  # the leading text columns (Characteristic, level)
+        if not wide or pd.api.types.is_numeric_dtype(frame[col]) or len(labels) == 2:
+            break
+        labels.add(str(col))
+    if wide:  # narrower, so the pinned labels leave room for the value columns (long text: hover)
+        widths = {col: min(w, WIDE_LABEL_PX if col in labels else WIDE_VALUE_PX) for col, w in widths.items()}
+    return {col: st.column_config.Column(width=w, pinned=True if col in labels else None) for col, w in widths.items()}
 
 
 def render_view(view: View, *, presentation: bool = False, key: str | None = None) -> None:

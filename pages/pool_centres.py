@@ -9,6 +9,7 @@ import streamlit as st
 from pages import _pool as pool_ui
 from pages import _shared as ui
 from pages._render import render_view
+from pages._state import FILTERED_KEY
 from sarcoma.errors import SarcomaError
 from sarcoma.views.pooled import pool_view
 
@@ -22,6 +23,23 @@ st.markdown(
     "up to exactly the Kaplan-Meier curves, log-rank tests (stratified by centre too) and response rates of the pooled "
     "patients, without any patient row leaving a centre. The files stay in this browser session."
 )
+
+
+
+def double_counted(rows, files) -> list[str]:
+    """Centres of this session's patients that are already in the pool under the same name."""
+    if "center" not in rows:
+        return []
+    pooled = {" ".join(f.centre.split()).casefold(): f for f in files}
+    out = []
+    for centre in sorted(rows["center"].dropna().astype(str).unique()):
+        f = pooled.get(" ".join(centre.split()).casefold())
+        if f is not None:
+            n = int((rows["center"].astype(str) == centre).sum())
+            out.append(f"{centre} is already in the pool ({f.name}): its {n} patient(s) in this session's file would be counted "
+                       "twice. Leave it out with the sidebar's Centre filter before adding the file.")
+    return out
+
 
 held = pool_ui.session()
 files = list(held.files.values())
@@ -49,12 +67,20 @@ for message in held.errors.values():
 
 with st.expander("Add this session's own patient file as one more centre", expanded=held.own is not None):
     ds = ui.current_dataset()
-    st.caption(ui.md(f"{ds.name}: its counts are made here, in this session, and pooled with the files above; nothing is written or sent. "
-                     "No disclosure control is needed for numbers that stay here."))
+    # The patients the sidebar filters select (the last selection when the pages show the pool):
+    # with the filter on a centre whose file is already above, the whole file would count it twice.
+    chosen = st.session_state.get(FILTERED_KEY)
+    own_rows = chosen.subset if chosen is not None else ds.cohort
+    which = ("the patients the sidebar filters select (" + "; ".join(chosen.describe()) + ")") if chosen is not None and chosen.steps \
+        else "all its patients (no sidebar filter)"
+    st.caption(ui.md(f"{ds.name}: it joins as {which}, n = {len(own_rows)}. Its counts are made here, in this session, and pooled "
+                     "with the files above; nothing is written or sent. No disclosure control is needed for numbers that stay here."))
+    for message in double_counted(own_rows, files):
+        st.warning(ui.md(message))
     own_centre = st.text_input("Centre name for this file", value=held.own.centre if held.own else "", key="pool_own_centre", max_chars=100)
     o1, o2 = st.columns(2)
-    o1.button("Add it to the pool", key="pool_own_add", disabled=not own_centre.strip(), on_click=pool_ui.add_own,
-              args=(ds.cohort, own_centre, ui.filter_state_from_widgets().line_cut))
+    o1.button("Add it to the pool", key="pool_own_add", disabled=not own_centre.strip() or len(own_rows) == 0, on_click=pool_ui.add_own,
+              args=(own_rows, own_centre, ui.filter_state_from_widgets().line_cut))
     if held.own_error:
         ui.read_error(held.own_error)
     if held.own is not None:

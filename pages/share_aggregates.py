@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages import _pool as pool_ui
 from pages import _shared as ui
+from sarcoma.endpoints import endpoint_data
 from sarcoma.errors import SarcomaError
 from sarcoma.federated import SMALL_CELL_MODES, TIME_PRECISIONS, aggregate_document, document_bytes
 from sarcoma.views.survival import GUARANTEE_TIME_WARNING
@@ -28,6 +29,39 @@ st.markdown(
 def file_name(centre: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "_", centre).strip("_").lower() or "centre"
     return f"aggregates_{slug[:60]}.json"
+
+
+NAME_KEY = "share_centre"
+NAMES_KEY = "_share_names"  # selection (tuple of centres) -> the name the user typed for it
+SELECTION_KEY = "_share_selection"
+
+
+def follow_selection(selection: tuple[str, ...]) -> None:
+    """The centre name follows the Centre filter: the name typed for this selection, else the
+    single selected centre's own name (empty for several centres). A typed name is kept per
+    selection, so switching the filter neither carries it to another centre nor loses it."""
+    if st.session_state.get(SELECTION_KEY) != selection or NAME_KEY not in st.session_state:
+        typed = st.session_state.get(NAMES_KEY, {})
+        st.session_state[NAME_KEY] = typed.get(selection, selection[0] if len(selection) == 1 else "")
+        st.session_state[SELECTION_KEY] = selection
+
+
+def remember_name() -> None:
+    typed = st.session_state.setdefault(NAMES_KEY, {})
+    selection = st.session_state.get(SELECTION_KEY)
+    if st.session_state[NAME_KEY].strip():
+        typed[selection] = st.session_state[NAME_KEY]
+    else:
+        typed.pop(selection, None)
+
+
+def endpoint_status(key: str, entry: dict, cohort: pd.DataFrame, min_cell: int) -> str:
+    """'PFS: 14 patients', or why an endpoint is not shared (the count is said here only: it
+    stays in this session, the file does not hold it)."""
+    if not entry["withheld"]:
+        return f"{key}: {entry['n']} patients"
+    n = len(endpoint_data(cohort, key))
+    return f"{key}: not shared ({n} patient{'s' if n != 1 else ''}, fewer than the minimum cell size {min_cell})"
 
 
 def life_table_summary(doc: dict) -> pd.DataFrame:
@@ -91,10 +125,9 @@ if ui.enough_patients(result, minimum=1):
     ds = ui.current_dataset()
     cohort = result.subset
     centres = sorted(cohort["center"].dropna().astype(str).unique()) if "center" in cohort else []
-    if "share_centre" not in st.session_state:
-        st.session_state["share_centre"] = centres[0] if len(centres) == 1 else ""
+    follow_selection(tuple(centres))
     c1, c2, c3 = st.columns(3)
-    centre = c1.text_input("Centre name (the coordinator sees it)", key="share_centre", max_chars=100,
+    centre = c1.text_input("Centre name (the coordinator sees it)", key=NAME_KEY, max_chars=100, on_change=remember_name,
                            help="Required. Use the same name every time this centre shares, so the coordinator can spot duplicates.")
     min_cell = int(c2.number_input("Minimum cell size (patients)", min_value=1, max_value=50, value=5, step=1, key="share_min_cell",
                                    help="No group with fewer patients leaves the centre: smaller groups are merged or left out."))
@@ -105,6 +138,9 @@ if ui.enough_patients(result, minimum=1):
                      format_func=lambda k: SMALL_CELL_MODES[k][0].upper() + SMALL_CELL_MODES[k][1:])
     post = d2.checkbox("⚠ Also share post-baseline groupings (best response, adverse events)", key="share_post",
                        help="Not shared by default: comparisons by them suffer from guarantee-time bias.")
+    if len(centres) == 1 and centre.strip() and " ".join(centre.split()) != " ".join(centres[0].split()):
+        st.warning(ui.md(f"The centre name '{centre.strip()}' differs from the centre in the file ({centres[0]}): the "
+                         "coordinator sees the name you typed. Check it names these patients' centre."))
     if len(centres) > 1:
         st.warning(ui.md(f"This selection holds {len(centres)} centres ({', '.join(centres)}). A file should hold one centre: "
                          "choose it with the Centre filter in the sidebar, or share the group of centres under one name on purpose."))
@@ -131,7 +167,7 @@ if ui.enough_patients(result, minimum=1):
     data = document_bytes(doc)
 
     st.subheader("What leaves the centre")
-    endpoints = "; ".join(f"{k}: {'not shared' if e['withheld'] else e['n']} patients" for k, e in doc["endpoints"].items())
+    endpoints = "; ".join(endpoint_status(k, e, cohort, min_cell) for k, e in doc["endpoints"].items())
     st.markdown(ui.md(f"{doc['centre']}: {doc['n_patients']} patients. {endpoints}."))
     st.caption(ui.md(
         f"No patient identifier, no date, no patient row: counts only, one grouping at a time. Minimum cell size {min_cell}; "

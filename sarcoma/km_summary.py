@@ -115,7 +115,7 @@ class GroupedSurvival:
         return (
             f"Kaplan-Meier estimates with Greenwood variance; 95% CI {CONF_TYPES[self.conf_type]}. "
             + (f"Groups compared with the {_test_phrase(self.test_name)}. " if self.test_name else "")
-            + " ".join(_median_rule_note(lv, c) for lv, c in self.curves.items() if c.median_rule == "midpoint")
+            + " ".join(_median_rule_note(lv, c, self.endpoint) for lv, c in self.curves.items() if c.median_rule == "midpoint")
         ).strip()
 
     def follow_up_text(self) -> str:
@@ -135,13 +135,15 @@ def _test_phrase(name: str) -> str:
     return f"{name[0].lower()}{name[1:]} test" if not name.endswith("test for trend") else name[0].lower() + name[1:]
 
 
-def _median_rule_note(level: str, km: KMResult) -> str:
+def _median_rule_note(level: str, km: KMResult, endpoint: str = "") -> str:
+    # Endpoint and group named: a report's methods hold the notes of several endpoints.
+    what = f" {endpoint}" if endpoint else ""
     who = "" if level == ALL else f" of {level}"
     if f"{km.median:.1f}" == f"{km.median_first:.1f}":  # the two rules agree at the printed digit
-        return (f"Median{who}: S(t) = 0.5 exactly over a short stretch from {km.median_first:.1f} months; R's rule "
+        return (f"Median{what}{who}: S(t) = 0.5 exactly over a short stretch from {km.median_first:.1f} months; R's rule "
                 f"(its midpoint) and SPSS and lifelines (its start) both print {km.median:.1f}.")
     return (
-        f"Median{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
+        f"Median{what}{who}: S(t) = 0.5 exactly from {km.median_first:.1f} months, so the median shown is the "
         f"midpoint of that stretch, {km.median:.1f} (R's rule); SPSS and lifelines print {km.median_first:.1f}."
     )
 
@@ -159,6 +161,9 @@ def number_at_risk(time: np.ndarray, times: Sequence[float]) -> np.ndarray:
     """Patients still under observation (time >= t) at each t, as in SPSS/R at-risk tables."""
     sorted_t = np.sort(np.asarray(time, float))
     return len(sorted_t) - np.searchsorted(sorted_t, np.asarray(times, float), side="left")
+
+
+BETWEEN_CENTRES_NOTE = "Not stratified: the comparison is between centres."
 
 
 def survival_by_group(
@@ -228,7 +233,9 @@ def survival_by_group(
     result_test, test_name, note = None, None, None
     if len(levels) >= 2:
         test_table = table
-        if stratify_by_center and "center" in df:
+        if stratify_by_center and grouping == "center":  # centre strata would leave nothing to compare
+            note = BETWEEN_CENTRES_NOTE
+        elif stratify_by_center and "center" in df:
             centers = df.loc[keep, "center"]
             if centers.notna().all() and centers.nunique() > 1:
                 s_codes, s_labels = pd.factorize(centers.to_numpy(), sort=True)

@@ -875,4 +875,6 @@ def fisher_freeman_halton_monte_carlo(
     t = np.asarray(table, dtype=np.int64)
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
     method = stats.MonteCarloMethod(n_resamples=n_resamples, rng=np.random.default_rng(seed))
-    return float(stats.fisher_exact(t, method=method).pvalue)
+    # scipy may return the p-value of a 2x2 table as a one-element array (also 2-d when every
+    # simulated table ties with the observed one): take the number itself.
+    return float(np.asarray(stats.fisher_exact(t, method=method).pvalue, dtype=float).reshape(-1)[0])

@@ -194,3 +194,74 @@ def test_own_patient_file_joins_the_pool(files, cohort):
     # The whole sample as one centre: the pooled curve is the sample's own curve.
     own = pool([read_aggregates(export_aggregates(cohort, centre="Our hospital", min_cell=1), "own")])
     assert at.dataframe[0].value["Median (95% CI), months"].tolist() == [own.kaplan_meier("PFS").median_text()]
+
+
+def test_share_preview_says_why_an_endpoint_is_not_shared(cohort):
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    go(at, "pages/share_aggregates.py")
+    responders = len(endpoint_data(cohort[cohort["center"] == "Centre A (synthetic)"], "DoR"))
+    assert responders == 3
+    line = next(rendered(m.value) for m in at.markdown if rendered(m.value).startswith("Centre A (synthetic): 11 patients."))
+    assert "DoR: not shared (3 patients, fewer than the minimum cell size 5)" in line
+    assert "not shared patients" not in line
+
+
+def test_share_centre_name_follows_the_centre_filter_and_keeps_a_typed_name(cohort):
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    go(at, "pages/share_aggregates.py")
+    assert at.text_input(key="share_centre").value == ""  # several centres: no name to guess
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    assert at.text_input(key="share_centre").value == "Centre A (synthetic)"
+    at.text_input(key="share_centre").set_value("Hospital A")
+    run(at)
+    assert any("differs from the centre in the file (Centre A (synthetic))" in rendered(w.value) for w in at.warning)
+    at.sidebar.multiselect(key="centre").set_value(["Centre B (synthetic)"])
+    run(at)
+    assert at.text_input(key="share_centre").value == "Centre B (synthetic)"
+    n_b = int((cohort["center"] == "Centre B (synthetic)").sum())
+    assert any(rendered(m.value).startswith(f"Centre B (synthetic): {n_b} patients.") for m in at.markdown)
+    assert not any("differs from the centre in the file" in rendered(w.value) for w in at.warning)
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    assert at.text_input(key="share_centre").value == "Hospital A"  # the typed name is not lost
+    assert any(rendered(m.value).startswith("Hospital A: 11 patients.") for m in at.markdown)
+
+
+def test_own_patient_file_joins_as_the_filtered_patients_and_double_counting_is_named(cohort):
+    a = cohort[cohort["center"] == "Centre A (synthetic)"]
+    b = cohort[cohort["center"] == "Centre B (synthetic)"]
+    at = run(AppTest.from_file(APP, default_timeout=120))
+    at.sidebar.multiselect(key="centre").set_value(["Centre A (synthetic)"])
+    run(at)
+    go(at, "pages/pool_centres.py")
+    at.file_uploader(key="pool_upload_0").set_value(
+        [("a.json", export_aggregates(a, centre="Centre A (synthetic)", min_cell=5), "application/json")])
+    run(at)
+    assert any(f"n = {len(a)}" in rendered(c.value) for c in at.caption)
+    assert any(rendered(w.value).startswith(f"Centre A (synthetic) is already in the pool (a.json): its {len(a)} patient(s)")
+               for w in at.warning)
+    at.sidebar.multiselect(key="centre").set_value(["Centre B (synthetic)"])
+    run(at)
+    assert not any("is already in the pool" in rendered(w.value) for w in at.warning)
+    at.text_input(key="pool_own_centre").set_value("Centre B (synthetic)")
+    run(at)
+    at.button(key="pool_own_add").click()
+    run(at)
+    centres = at.dataframe[0].value
+    assert centres["Patients"].tolist() == [len(a), len(b)]  # B's filtered rows, not the whole file
+
+
+def test_pooled_subgroups_offer_the_endpoints_and_name_the_variables_not_shown(cohort):
+    files = {name: export_aggregates(cohort[cohort["center"] == c], centre=c, min_cell=5)
+             for name, c in (("a.json", "Centre A (synthetic)"), ("b.json", "Centre B (synthetic)"))}
+    at = pooled_app(files)
+    go(at, "pages/subgroups.py")
+    assert at.multiselect(key="pool_sg_endpoints").value == ["PFS", "OS"]
+    assert any(rendered(w.value).startswith("Histotype: not shown, because no centre could share it") for w in at.warning)
+    at.multiselect(key="pool_sg_endpoints").set_value(["TTF"])
+    run(at)
+    shown = at.dataframe[0].value
+    assert set(shown["Endpoint"][shown["Endpoint"] != ""]) == {"TTF"}

@@ -166,7 +166,7 @@ def test_age_is_shared_in_five_year_bands_and_the_median_is_labelled(sample):
     table, notes = pool(files).table1()
     row = table[table["Characteristic"] == "Age at ICI initiation (years)"].iloc[0]
     assert row["level"] == "median (range) from 5-year bands"
-    assert "estimated from 5-year bands" in notes[0]
+    assert "estimated from the age bands the centres shared" in notes[0]
 
 
 def test_times_are_coarsened_half_up_on_the_months_axis():

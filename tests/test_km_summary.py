@@ -220,3 +220,21 @@ def test_both_peto_weightings_are_offered_and_named_by_software():
     assert TESTS["fh-rho1"] == "Fleming-Harrington ρ=1 (R survdiff rho=1)"
     res = survival_by_group(cohort(seed=1), "PFS", "histotype", test="fh-rho1")
     assert res.test.weights == "fh-rho1" and res.test_label().startswith("Fleming-Harrington ρ=1 (R survdiff rho=1): χ² = ")
+
+
+def test_compare_by_centre_with_stratify_on_tests_the_centres_unstratified():
+    """Stratifying by the compared variable leaves nothing to compare: the centres are compared
+    unstratified and the label says why. Reference: lifelines' multivariate log-rank test."""
+    from pathlib import Path
+
+    from sarcoma.endpoints import endpoint_data
+    from sarcoma.ingest import load_cohort
+    from sarcoma.km_summary import BETWEEN_CENTRES_NOTE
+
+    data, _ = load_cohort(Path(__file__).resolve().parent.parent / "sample_data" / "sample_cohort.csv")
+    res = survival_by_group(data, "PFS", "center", stratify_by_center=True)
+    assert res.test is not None and not res.test.stratified
+    rows = endpoint_data(data, "PFS")
+    ref = multivariate_logrank_test(rows["time"], data.loc[rows.index, "center"], rows["event"])
+    assert res.test.statistic == pytest.approx(ref.test_statistic, rel=1e-9)
+    assert res.test_label().splitlines()[1] == BETWEEN_CENTRES_NOTE

@@ -356,10 +356,11 @@ def _pool_notes(files: Sequence[AggregateFile], centres: list[str]) -> list[str]
     if len(precisions) > 1:
         notes.append("Times were shared at different precisions (" + "; ".join(
             f"{f.name}: {f.time_precision or 'as recorded'}" for f in files) + "): the pooled curves mix them.")
-    cells = {f.settings.get("min_cell") for f in files}
+    shared = [f for f in files if not f.in_session]  # the session's own file needs no disclosure control
+    cells = {f.settings.get("min_cell") for f in shared}
     if len(cells) > 1:
         notes.append("The centres used different minimum cell sizes (" + "; ".join(
-            f"{f.name}: {f.settings.get('min_cell')}" for f in files) + ").")
+            f"{f.name}: {f.settings.get('min_cell')}" for f in shared) + ").")
     all_endpoints = list(dict.fromkeys(k for f in files for k in f.endpoints))
     for key in all_endpoints:
         lacking = [f.name for f in files if key not in f.endpoints]

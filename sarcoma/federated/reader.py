@@ -92,6 +92,9 @@ class AggregateFile:
     table1: dict[str, Any]
     disclosure: tuple[tuple[str, str], ...]
     digest: str
+    # This session's own patient file, counted here: it needed no disclosure control (minimum
+    # cell 1), so its cell size is not a centre's choice to compare with the others'.
+    in_session: bool = False
 
     @property
     def line_cut(self) -> int:

@@ -47,8 +47,8 @@ AGE_BAND = 5  # years
 BANDED_LABEL = "median (range) from {w}-year bands"
 EXACT_LABEL = "median (range)"
 FROM_BINS_NOTE = (
-    "Age: the patient rows stay at each centre, so the median is estimated from 5-year bands (patients spread evenly "
-    "within a band) and the range is given by the edges of the outermost bands."
+    "Age: the patient rows stay at each centre, so the median is estimated from the age bands the centres shared (named "
+    "in the age row; patients spread evenly within a band) and the range is given by the edges of the outermost bands."
 )
 
 
@@ -280,6 +280,10 @@ def _binned_rows(v, entries, parts, columns, headers, notes) -> tuple[list[dict]
     level = EXACT_LABEL if exact else BANDED_LABEL.format(w=max(widths) if widths else AGE_BAND)
     if not exact and widths == {1}:
         level = "median (range) from merged bands"
+    elif not exact and not all(_regular(entries[i]) for i in usable):
+        # A centre merged its bands (e.g. <60 / ≥60): say which bands, not the nominal width.
+        level = "median (range) from the shared bands (" + "; ".join(
+            f"{parts[i][0]}: {_bands_text(entries[i]['bands'])}" for i in usable) + ")"
     cells = _cells(columns, headers, usable, lambda idx: _median_range_text([tuple(b) for i in idx for b in entries[i]["bands"]], exact))
     rows = [_row(_shared_label(v.label, usable, parts), level, cells)]
     if any(entries[i]["missing"] for i in usable):
@@ -288,6 +292,24 @@ def _binned_rows(v, entries, parts, columns, headers, notes) -> tuple[list[dict]
     if not exact and widths == {1}:
         notes.append(f"{v.label}: the median is estimated from bands (some centres merged values into bands).")
     return rows, v.key == "age"
+
+
+def _regular(entry: dict) -> bool:
+    """True when the entry's closed bands are all of its nominal width (open-ended outer bands
+    such as '<35' are part of every export); False when it merged them, e.g. into <60 / ≥60."""
+    closed = [(lo, hi) for lo, hi, _ in entry["bands"] if lo is not None and hi is not None]
+    return bool(closed) and all(hi - lo == entry["band_width"] for lo, hi in closed)
+
+
+def _bands_text(bands: list) -> str:
+    """'<60, ≥60' or '50-55, 55-60': the bands as a centre shared them."""
+    def one(lo, hi) -> str:
+        if lo is None:
+            return f"<{format_number(hi)}"
+        if hi is None:
+            return f"≥{format_number(lo)}"
+        return f"{format_number(lo)}{EN_DASH}<{format_number(hi)}"
+    return ", ".join(one(lo, hi) for lo, hi, _ in bands)
 
 
 def _median_range_text(bands: list[tuple], exact: bool) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sarcoma.federated import Pooled
@@ -53,7 +54,8 @@ def pooled_report_views(pooled: Pooled, o: PooledReportOptions, ctx: ViewContext
                             lambda key=key: pooled_survival_view(pooled, dataclasses.replace(o.survival, endpoint=key), ctx)))
         views.append(_guard("Survival", f"heterogeneity-{key.lower()}", f"{title} by centre",
                             lambda key=key: _keyed(heterogeneity_view(pooled, HeterogeneityOptions(endpoint=key), ctx), key)))
-    endpoints = tuple(e for e in ("PFS", "OS") if e in pooled.endpoints()) or ("PFS",)
+    # One forest plot per endpoint of the subgroup table (the endpoints the Subgroups page chose).
+    endpoints = tuple(e for e in o.subgroups.endpoints if e in pooled.endpoints()) or ("PFS",)
     views.append(_guard("Subgroups", "subgroups", "Survival by subgroup",
                         lambda: pooled_subgroup_view(pooled, dataclasses.replace(o.subgroups, forest_endpoints=endpoints), ctx)))
     views.append(_guard("Response", "response", "Best response", lambda: pooled_response_view(pooled, o.response, ctx)))
@@ -99,10 +101,17 @@ def pooled_methods(pooled: Pooled, views: list[View]) -> str:
         "stratified, as on patient rows. Between centres: per-centre medians and log-rank based (Peto) hazard ratios with "
         "Cochran's Q and I².",
     ]
-    seen = set()
+    # Sentence by sentence: the survival views of the endpoints share their method sentences and
+    # differ only in their median-rule notes (which name their endpoint), so each is said once.
+    seen = set(parts)
     for v in views:
-        text = v.methods.replace(pooled_sources(pooled), "").strip()
-        if text and text not in seen and v.key != "pool":
-            seen.add(text)
-            parts.append(text)
+        if v.key == "pool":
+            continue
+        for sentence in SENTENCE_END.split(v.methods.replace(pooled_sources(pooled), "").strip()):
+            if sentence and sentence not in seen:
+                seen.add(sentence)
+                parts.append(sentence)
     return " ".join(parts)
+
+
+SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z])")  # not inside numbers such as 18.8

@@ -18,11 +18,13 @@ import pandas as pd
 from sarcoma.federated import CENTRE, MERGED, Pooled, medians_by_centre, peto_by_centre
 from sarcoma.formatting import hr_text, in_sentence, p_value_text
 from sarcoma.km_summary import (
+    BETWEEN_CENTRES_NOTE,
     CONF_TYPES,
     TESTS,
     Exclusion,
     GroupedSurvival,
     _summary_table,
+    _test_phrase,
     at_risk_times,
 )
 from sarcoma.lifetable import km_from_table, medians_from_table
@@ -59,6 +61,12 @@ NEEDS_ROWS = {
     "filters": "Only the centre filter works on pooled data (each file is a centre): the other filters would cross "
                "groupings, which the aggregate files never do.",
 }
+
+
+def centres_text(pooled: Pooled) -> str:
+    """'1 centre', '3 centres' (for titles)."""
+    n = len(pooled.files)
+    return f"{n} centre" if n == 1 else f"{n} centres"
 
 
 def pooled_sources(pooled: Pooled) -> str:
@@ -105,8 +113,10 @@ def pooled_survival(pooled: Pooled, options: SurvivalOptions, grouping: str | No
     levels = list(curves)
     result_test, test_name, note = None, None, None
     if len(levels) >= 2:
-        strata = "centre" if options.stratify else None
-        if options.stratify and pooled.life_table(endpoint, grouping, by_centre=True).strata.size < 2:
+        strata = "centre" if options.stratify and grouping != CENTRE else None
+        if options.stratify and grouping == CENTRE:  # centre strata would leave nothing to compare
+            note = BETWEEN_CENTRES_NOTE
+        elif options.stratify and pooled.life_table(endpoint, grouping, by_centre=True).strata.size < 2:
             note = "Not stratified: a single centre has patients in these groups."
         try:
             if options.test == "trend":
@@ -155,7 +165,7 @@ def pooled_survival_view(pooled: Pooled, options: SurvivalOptions, ctx: ViewCont
                         "It is shown again when the centre filter allows it.")
         grouping = None
         res = pooled_survival(pooled, options, None)
-    title = f"{endpoints[options.endpoint]} — {res.grouping_label} (pooled, {len(pooled.files)} centres)"
+    title = f"{endpoints[options.endpoint]} — {res.grouping_label} (pooled, {centres_text(pooled)})"
     label_lines = (res.test_label() or "").splitlines()
     lines = [label_lines[0]] if res.test is not None and label_lines else []
     if res.test is not None and len(res.curves) == 2:
@@ -208,7 +218,7 @@ def pooled_subgroup_table(pooled: Pooled, options: SubgroupOptions, variables: l
     """The subgroup table (as `sarcoma.subgroups.subgroup_table`) from the pool: medians per
     level and one unstratified test per variable, as the patient-row table computes them."""
     rows, tests = [], []
-    for endpoint in (e for e in ("PFS", "OS") if e in pooled.endpoints()):
+    for endpoint in (e for e in options.endpoints if e in pooled.endpoints()):
         for key in variables:
             g = pooled.grouping(key)
             try:
@@ -254,24 +264,52 @@ def pooled_subgroup_table(pooled: Pooled, options: SubgroupOptions, variables: l
                          n_tests=int(computed.sum()), min_group_size=options.min_group_size)
 
 
+def _why_not_shown(pooled: Pooled, endpoints: list[str], key: str) -> str | None:
+    """Why a chosen subgroup variable splits none of the endpoints' pooled data (None: it does)."""
+    singles = []
+    for endpoint in endpoints:
+        try:
+            groups = [str(g) for g in pooled.life_table(endpoint, key).groups]
+        except SurvivalInputError:
+            continue
+        if len(groups) >= 2:
+            return None
+        singles += groups
+    if not singles:
+        return ("no centre could share it: every centre's groups by it were below the centre's minimum cell size "
+                "(disclosure control)")
+    if MERGED in singles or any(pooled.notes_for(e, key) for e in endpoints):
+        return f"the centres' disclosure control merged or left out its small groups, leaving one group ({singles[0]})"
+    return f"all pooled patients are in one group ({singles[0]})"
+
+
 def pooled_subgroup_view(pooled: Pooled, options: SubgroupOptions, ctx: ViewContext) -> View:
     available = [k for k in pooled.groupings()]
     wanted = list(options.variables) if options.variables is not None else available
     warnings = [f"{pooled.grouping(k).label}: not in every centre's file, so not in the pooled table." for k in wanted if k not in available]
-    title = f"Survival by subgroup (pooled, {len(pooled.files)} centres)"
+    title = f"Survival by subgroup (pooled, {centres_text(pooled)})"
+    endpoints = [e for e in options.endpoints if e in pooled.endpoints()]
+    missing = [e for e in options.endpoints if e not in pooled.endpoints()]
+    if missing:
+        warnings.append(f"{', '.join(missing)}: not in every centre's file (or no patient has data), so not in the pooled table.")
     chosen = []
     for k in wanted:
-        if k not in available:
+        if k not in available or not endpoints:
             continue
-        try:
-            if len(pooled.life_table(next(iter(pooled.endpoints())), k).groups) >= 2:
-                chosen.append(k)
-        except (SurvivalInputError, StopIteration):
-            continue
+        why = _why_not_shown(pooled, endpoints, k)
+        if why is None:
+            chosen.append(k)
+        else:  # said, not silently dropped
+            warnings.append(f"{pooled.grouping(k).label}: not shown, because {why}.")
     if not chosen:
         return View("subgroups", "Subgroups", title, warnings=(*warnings, "No chosen variable splits the pooled data into two or more groups."),
                     options=options)
     table = pooled_subgroup_table(pooled, options, chosen)
+    for endpoint in endpoints:  # a variable shown for one endpoint may have no table for another
+        absent = [pooled.grouping(k).label for k in chosen if not ((table.rows["endpoint"] == endpoint) & (table.rows["variable"] == k)).any()]
+        if absent:
+            warnings.append(f"{endpoint}: not by {', '.join(absent)}, because no centre could share a {endpoint} table by "
+                            f"{'it' if len(absent) == 1 else 'them'} (groups below the centres' minimum cell size).")
     display, footnotes = display_subgroup_table(table, options)
     adjusted = ADJUSTMENTS[options.adjust]
     lines = (f"{table.n_tests} tests in this table ({TESTS[options.test]}, not stratified, as on patient rows). 'p' is each test's "
@@ -291,8 +329,8 @@ def pooled_subgroup_view(pooled: Pooled, options: SubgroupOptions, ctx: ViewCont
         key="subgroups", chapter="Subgroups", title=title, lines=lines,
         tables=(TableBlock("subgroups", title, display, notes=tuple(footnotes), deck=deck, in_deck=False),),
         figures=figures, warnings=tuple(warnings), notes=tuple(notes),
-        methods=(f"{pooled_sources(pooled)} Kaplan-Meier medians with 95% CI ({CONF_TYPES[options.conf_type]}); groups compared "
-                 f"with the {TESTS[options.test]} test" + (f"; p-values also adjusted over the {table.n_tests} tests ({adjusted})."
+        methods=(f"{pooled_sources(pooled)} Subgroup table: Kaplan-Meier median of each level with its 95% CI "
+                 f"({CONF_TYPES[options.conf_type]}) and one unstratified {_test_phrase(TESTS[options.test])} per variable" + (f"; p-values also adjusted over the {table.n_tests} tests ({adjusted})."
                                                           if options.adjust != "none" else "; no multiplicity adjustment.")),
         options=options, figures_first=False,
         facts={"n_tests": table.n_tests, "subgroup_test": options.test, "adjust": options.adjust, "subgroup_conf_type": options.conf_type,
@@ -309,9 +347,17 @@ def pooled_response_groupings(pooled: Pooled) -> dict[str, str]:
     return {k: label for k, label in RESPONSE_GROUPINGS.items() if k in have}
 
 
+def _response_shared(pooled: Pooled, grouping: str) -> bool:
+    """True when at least one centre shared best-response counts by this grouping."""
+    if grouping == CENTRE:
+        return True
+    return any(f.response is not None and grouping in f.response.by and not f.response.by[grouping].withheld
+               and f.response.by[grouping].levels for f in pooled.files)
+
+
 def pooled_response_view(pooled: Pooled, options: ResponseOptions, ctx: ViewContext) -> View:
     label = RESPONSE_GROUPINGS[options.by]
-    title = f"Best response by {in_sentence(label)} (pooled, {len(pooled.files)} centres)"
+    title = f"Best response by {in_sentence(label)} (pooled, {centres_text(pooled)})"
     if not pooled.has_response():
         return View("response", "Response", title, options=options,
                     warnings=("No centre's file has best-response data, so response rates cannot be computed.",))
@@ -319,6 +365,12 @@ def pooled_response_view(pooled: Pooled, options: ResponseOptions, ctx: ViewCont
         return View("response", "Response", title, options=options,
                     warnings=(f"{label}: not in every centre's file, so the pooled table by it cannot be shown.",))
     table, centre_notes = pooled.response_table(options.by, denominator=options.denominator)
+    if len(table.index) == 1:  # only the Total row: every centre withheld its counts by this grouping
+        shared = [RESPONSE_GROUPINGS[k] for k in pooled_response_groupings(pooled) if _response_shared(pooled, k)]
+        return View("response", "Response", title, options=options, notes=tuple(centre_notes), warnings=(
+            f"No centre shared best-response counts by {in_sentence(label)} (each centre's groups were below its minimum "
+            "cell size), so there is no pooled table by it. Groupings the centres shared: "
+            + (", ".join(shared) if shared else "none") + ".",))
     table.index.name = label
     overall = pooled.objective_response(denominator=options.denominator)
     lines = [f"Overall: {overall.label}; {overall.dcr_label}"]
@@ -361,8 +413,12 @@ def pooled_cohort_view(pooled: Pooled, options: CohortOptions, ctx: ViewContext)
                         "variables, which the aggregate files never do.")
     table, notes = pooled.table1(by_centre=by_centre)
     title = "Patient characteristics (pooled" + (", by centre)" if by_centre else ")")
+    lines = ()
+    if by_centre:  # the table is wider than a page: say the centre columns are there
+        lines = (f"Columns: All, then one per centre ({', '.join(pooled.centres)}); scroll the table sideways to see every "
+                 "centre.",)
     return View(
-        key="table1", chapter="Patients", title=title,
+        key="table1", chapter="Patients", title=title, lines=lines,
         tables=(TableBlock("table1", f"{title} (n = {pooled.n_patients})", table),),
         notes=("Categorical variables: n (% of the patients of the centres that shared the variable); numbers: median "
                "(range), from bands where marked.", *notes),

@@ -105,8 +105,10 @@ def association_parts(
             if assoc.expected_warning:
                 warnings.append(assoc.expected_warning)
             notes += list(assoc.notes)
+    elif len(groups) == 1:
+        notes.append(f"Only one group ({list(groups)[0]}): no association test.")
     else:
-        notes.append("Only one group: no association test.")
+        notes.append("No group to compare: no association test.")
     small = [str(g) for g in groups if table.loc[g, "n_denominator"] < 5]
     if small:
         warnings.append(f"Fewer than 5 patients in the denominator: {', '.join(small)}. Their rates and CIs rest on very few patients.")
