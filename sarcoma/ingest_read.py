@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import math
 import os
 import re
 import unicodedata
@@ -277,18 +278,16 @@ def _detect_legacy(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     sample = _non_ascii_lines(data)
-    results = list(from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)))
-    decodable = [m for m in results if _decodes(data, m.encoding)]
+    scores = {m.encoding: (m.chaos, -m.coherence) for m in from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS))}
+    # Every legacy encoding that reads the file is a candidate, also one charset-normalizer left
+    # out of its matches (on a one-row file it may offer cp1252 alone for Greek 'Αθήνα').
+    decodable = [e for e in dict.fromkeys([*scores, *LEGACY_ENCODINGS]) if _decodes(data, e)]
     if not decodable:
-        for fallback in ("cp1252", "latin_1"):
-            if _decodes(data, fallback):
-                return fallback
         raise _binary_error()
     # charset-normalizer's mess score misjudges short samples (one Greek word among Latin
-    # cells scores better as cp1252 'ÁèÞíá'): implausible words decide first, its score second.
-    return min(
-        decodable, key=lambda m: (_oddness(sample.decode(m.encoding, "replace")), m.chaos, -m.coherence)
-    ).encoding
+    # cells scores better as cp1252 'ÁèÞíá'): implausible words decide first, its score second
+    # (an encoding it did not score comes after those it did).
+    return min(decodable, key=lambda e: (_oddness(sample.decode(e, "replace")), *scores.get(e, (math.inf, 0.0))))
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
