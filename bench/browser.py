@@ -35,16 +35,13 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+from bench._browser import CHROMIUM, CHROMIUM_ARGS, IDLE, VIEWPORT
 from sarcoma.filters import FilterState, apply_filters, filter_options
 from sarcoma.ingest import load_cohort
 from sarcoma.synthetic import generate_cohort
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 TIMEOUT_MS = 120_000
 FIRST_VISITS = 3
 CHANGES = 6  # the first is a warm-up (page imports), the median is over the rest
@@ -123,7 +120,7 @@ def floor_server(tmp: Path, cohort) -> Server:
 def first_visit(browser, server_factory=Server) -> float:
     server = server_factory()
     try:
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page = browser.new_context(viewport=VIEWPORT).new_page()
         t0 = time.perf_counter()
         page.goto(server.url)
         expect(page.get_by_test_id("stMain").get_by_role("heading", name="Data", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
@@ -229,7 +226,7 @@ def floor_redraws(browser, tmp: Path, sample) -> float:
     """The baseline app's median redraw, printed with its phases; returns the median in ms."""
     server = floor_server(tmp, sample)
     try:
-        page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page = browser.new_context(viewport=VIEWPORT).new_page()
         page.goto(server.url)
         settle(page)
         phases: list = []
@@ -272,7 +269,7 @@ def main() -> None:
             for n, cohort in cohorts.items():
                 centres = list(filter_options(cohort, FilterState())["centers"])
                 for title in ("Survival", "Subgroups"):
-                    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                    page = browser.new_context(viewport=VIEWPORT).new_page()
                     page.goto(server.url)
                     settle(page)
                     if n != 72:

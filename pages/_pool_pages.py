@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _url as url
+from pages._choices import ci_label, subgroup_test_choices
 from pages._pool import selected, session
 from pages._render import render_view
 from pages._state import NO_GROUPING, options_area, presentation
@@ -15,7 +16,6 @@ from sarcoma.formatting import markdown_escape as md
 from sarcoma.km_summary import CONF_TYPES, TESTS
 from sarcoma.plots import PlotStyle
 from sarcoma.risk_table import LAYOUTS
-from sarcoma.subgroups import ADJUSTMENTS
 from sarcoma.views import ViewContext
 from sarcoma.views.cohort import CohortOptions
 from sarcoma.views.pooled import (
@@ -83,7 +83,7 @@ def survival_page() -> None:
                                      format_func=lambda k: "No grouping (all patients)" if k == NO_GROUPING else groupings[k].label, persist_state="session")
         test = url.selectbox(c3, "Test", list(TESTS), key="pool_surv_test", param="test", default="logrank", format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Confidence intervals", list(CONF_TYPES), key="pool_surv_ci", param="ci", default="log-log",
-                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
+                                  format_func=ci_label, persist_state="session")
         o1, o2, o3, o4 = st.columns(4)
         show_ci = url.toggle(o1, "CI bands", key="pool_surv_bands", param="bands", persist_state="session")
         stratify = url.toggle(o2, "Stratify test by centre", key="pool_surv_strata", param="pstrata", default=True,
@@ -131,14 +131,7 @@ def subgroups_page() -> None:
     groupings = {k: g for k, g in pooled.groupings().items() if k != CENTRE}
     pooled_endpoints = pooled.endpoints()
     with options_area():
-        c1, c2, c3, c4 = st.columns(4)
-        adjust = url.selectbox(c1, "Multiplicity adjustment", list(ADJUSTMENTS), key="pool_sg_adjust", param="adjust", default="holm",
-                               format_func=ADJUSTMENTS.get, persist_state="session")
-        min_size = url.number(c2, "Minimum group size", key="pool_sg_min", param="sg_min", default=5, min_value=1, max_value=50, persist_state="session")
-        test = url.selectbox(c3, "Test", [t for t in TESTS if t != "trend"], key="pool_sg_test", param="sg_test", default="logrank",
-                             format_func=TESTS.get, persist_state="session")
-        conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="pool_sg_ci", param="sg_ci", default="log-log",
-                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
+        adjust, min_size, test, conf_type = subgroup_test_choices("pool_")
         v1, v2 = st.columns([1, 3])
         endpoints = url.multiselect(v1, "Endpoints", list(pooled_endpoints), key="pool_sg_endpoints", param="endpoints",
                                     default=[e for e in ("PFS", "OS") if e in pooled_endpoints], persist_state="session",

@@ -6,10 +6,9 @@ import streamlit as st
 
 from pages import _shared as ui
 from pages import _url as url
+from pages._choices import subgroup_test_choices
 from pages._render import render_view
 from sarcoma.endpoints import ENDPOINTS
-from sarcoma.km_summary import CONF_TYPES, TESTS
-from sarcoma.subgroups import ADJUSTMENTS
 from sarcoma.views.subgroups import (
     DEFAULT_FOREST_VARIABLES,
     FOREST_KINDS,
@@ -28,15 +27,7 @@ result = ui.filtered()
 if ui.enough_patients(result):
     groupings = ui.grouping_options()
     with ui.options_area():
-        c1, c2, c3, c4 = st.columns(4)
-        adjust = url.selectbox(c1, "Multiplicity adjustment", list(ADJUSTMENTS), key="sg_adjust", param="adjust", default="holm",
-                               format_func=ADJUSTMENTS.get, persist_state="session",
-                               help="The table always shows each test's own p (as papers report it); this adds an adjusted column.")
-        min_size = url.number(c2, "Minimum group size", key="sg_min", param="sg_min", default=5, min_value=1, max_value=50, persist_state="session")
-        test = url.selectbox(c3, "Test", [t for t in TESTS if t != "trend"], key="sg_test", param="sg_test", default="logrank",
-                             format_func=TESTS.get, persist_state="session")
-        conf_type = url.selectbox(c4, "Median CI", list(CONF_TYPES), key="sg_ci", param="sg_ci", default="log-log",
-                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
+        adjust, min_size, test, conf_type = subgroup_test_choices()
         v1, v2 = st.columns([1, 2])
         # Short tags, so every chosen endpoint stays in view; whom each counts is in the help and
         # in the view's "Patients analysed" note.

@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages import _shared as ui
 from pages import _url as url
+from pages._choices import ci_label
 from pages._render import render_view
 from sarcoma.endpoints import ENDPOINTS
 from sarcoma.km_summary import CONF_TYPES, TESTS
@@ -32,7 +33,7 @@ if ui.enough_patients(result):
         )
         test = url.selectbox(c3, "Test", list(TESTS), key="surv_test", param="test", default="logrank", format_func=TESTS.get, persist_state="session")
         conf_type = url.selectbox(c4, "Confidence intervals", list(CONF_TYPES), key="surv_ci", param="ci", default="log-log",
-                                  format_func=lambda k: k if k != "spss" else "SPSS-compatible", persist_state="session")
+                                  format_func=ci_label, persist_state="session")
         o1, o2, o3, o4 = st.columns(4)
         show_ci = url.toggle(o1, "CI bands", key="surv_bands", param="bands", persist_state="session")
         stratify = url.toggle(o2, "Stratify test by centre", key="surv_strata", param="strata", persist_state="session",

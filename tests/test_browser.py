@@ -35,6 +35,13 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
+from bench._browser import (  # one definition for tests and benchmarks
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE,
+    SERVER_START_S,
+    VIEWPORT,
+)
 from sarcoma.filters import FilterState, apply_filters
 from sarcoma.ingest import load_cohort
 from sarcoma.km_summary import format_p, survival_by_group
@@ -47,23 +54,8 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data" / "sample_cohort.csv"
 OUT = ROOT / "test-output" / "browser"
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright's own browser download does not work here; Debian's chromium does. Without the
-# background-networking flags chromium keeps trying to reach Google services on a closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 1000}
 # Generous: the CI machine has two cores shared with other jobs.
 TIMEOUT_MS = 90_000
-SERVER_START_S = 60
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SAMPLE_NAME = "Synthetic sample cohort (72 patients, seed study counts)"
 LINE_GROUPING = "Line of therapy (1-2 vs ≥3)"
 COHORT_UPLOADER = "Upload your centre's cohort"
